@@ -1,0 +1,137 @@
+// Package expect says what should be there: the ports a WSO2 Carbon server
+// opens for a profile and a port offset, why each has its number, and which
+// random ports it may open besides. It is pure: no network, no /proc.
+package expect
+
+import "fmt"
+
+// MaxPort is the highest TCP or UDP port number.
+const MaxPort = 65535
+
+// Proto is a transport protocol.
+type Proto string
+
+const (
+	TCP Proto = "tcp"
+	UDP Proto = "udp"
+)
+
+// Role is what must answer on a port.
+type Role string
+
+const (
+	RoleTCP         Role = "tcp"          // any TCP accept
+	RoleUDP         Role = "udp"          // any UDP answer; silence proves nothing
+	RoleHTTP        Role = "http"         // an HTTP/1.x response
+	RoleHTTPS       Role = "https"        // a TLS handshake, then HTTP
+	RoleLDAP        Role = "ldap"         // an LDAP rootDSE
+	RoleKDC         Role = "kdc"          // a Kerberos KRB-ERROR to an AS-REQ
+	RoleRMIRegistry Role = "rmi-registry" // a Java RMI registry (lookup "jmxrmi")
+	RoleRMIServer   Role = "rmi-server"   // an exported RMI object endpoint (JMX RMI server)
+)
+
+// Roles lists every role, in the order help texts show them.
+var Roles = []Role{RoleTCP, RoleUDP, RoleHTTP, RoleHTTPS, RoleLDAP, RoleKDC, RoleRMIRegistry, RoleRMIServer}
+
+func (r Role) valid() bool {
+	for _, k := range Roles {
+		if r == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Proto returns the transport a role speaks over.
+func (r Role) Proto() Proto {
+	if r == RoleUDP || r == RoleKDC {
+		return UDP
+	}
+	return TCP
+}
+
+// Need says whether a port must be there for the server to count as healthy.
+type Need string
+
+const (
+	Required Need = "required" // missing: unhealthy
+	Optional Need = "optional" // checked and shown, never fails a check
+	Off      Need = "off"      // opens only when enabled in the server's configuration; not checked
+)
+
+func (n Need) valid() bool { return n == Required || n == Optional || n == Off }
+
+// Port is one fixed port the server is expected to open.
+type Port struct {
+	Name      string // "passthrough-http"; for --ports entries "8080/tcp"
+	Proto     Proto
+	Base      int  // the number before any offset
+	Offset    bool // whether the port offset applies
+	Number    int  // the effective number
+	Role      Role
+	Need      Need
+	Condition string // why a port is optional or off
+	Why       string // why this number: "8280 + offset 3 (replaces MI's built-in 10)"
+	Source    string // where the base number and the rule come from
+	AdHoc     bool   // from --ports, not from the profile
+}
+
+// Key identifies a port on a host: "tcp/8290".
+func (p Port) Key() string { return fmt.Sprintf("%s/%d", p.Proto, p.Number) }
+
+// RandomKind is a kind of port the server opens on a random number at every start.
+type RandomKind struct {
+	Kind     string // "jmxremote", "syslog"
+	Proto    Proto
+	Expected bool   // whether this profile's default configuration opens it
+	Why      string // what opens it, or why it is not expected
+	Pin      string // how to fix the number, or why it cannot be
+	Source   string
+}
+
+// DocsClaim is a place where the product documentation and the product sources differ.
+type DocsClaim struct {
+	Claim  string // what the documentation says
+	Fact   string // what the sources say
+	Source string
+}
+
+// OffsetKind says where a port offset came from, in precedence order.
+type OffsetKind string
+
+const (
+	OffsetFlag      OffsetKind = "flag"       // --offset or $CARBONPROBE_OFFSET
+	OffsetSysProp   OffsetKind = "sysprop"    // -DportOffset=N in Java options
+	OffsetCarbonXML OffsetKind = "carbon.xml" // <Ports><Offset> in carbon.xml
+	OffsetDefault   OffsetKind = "default"    // the profile's built-in default
+)
+
+// Offset is the effective port offset and where it came from.
+type Offset struct {
+	Value int
+	Kind  OffsetKind
+	From  string // for people: "flag --offset", "-DportOffset=3 in flag --java-opts", "/opt/mi/conf/carbon.xml:31 <Offset>"
+	// Source cites the default when Kind is OffsetDefault.
+	Source string
+}
+
+// Spec is everything expected of one server.
+type Spec struct {
+	Profile string // profile name; "none" for --ports alone
+	Title   string
+	Offset  Offset
+	Ports   []Port
+	Random  []RandomKind
+	Docs    []DocsClaim
+}
+
+// Checked returns the ports a check dials: all but those that are off.
+func (s Spec) Checked() []Port {
+	out := make([]Port, 0, len(s.Ports))
+	for _, p := range s.Ports {
+		if p.Need != Off {
+			out = append(out, p)
+		}
+	}
+	return out
+}
