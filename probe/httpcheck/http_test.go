@@ -1,0 +1,193 @@
+package httpcheck
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+	"golang.org/x/net/nettest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// quietLog keeps the test servers' expected handshake complaints out of the output.
+var quietLog = log.New(io.Discard, "", 0)
+
+func TestCheckHTTPReportsStatusAndServer(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		w.Header().Set("Server", "WSO2 Carbon Server")
+		w.Header().Set("Location", "https://localhost:9443/carbon/")
+		w.WriteHeader(http.StatusFound)
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+
+	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "carbon.example:8290")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || r.Seen != "" {
+		t.Fatalf("want OK, got %+v", r)
+	}
+	want := map[string]string{
+		"proto": "HTTP/1.1", "status": "302 Found", "status_code": "302",
+		"server": "WSO2 Carbon Server", "location": "https://localhost:9443/carbon/",
+	}
+	for k, v := range want {
+		if r.Fields[k] != v {
+			t.Errorf("Fields[%q] = %q, want %q", k, r.Fields[k], v)
+		}
+	}
+	if !strings.Contains(r.Detail, "302 Found") || !strings.Contains(r.Detail, "WSO2 Carbon Server") {
+		t.Errorf("Detail %q lacks status or server", r.Detail)
+	}
+	if got == nil {
+		t.Fatal("server saw no request")
+	}
+	if got.Method != "GET" || got.URL.Path != "/" || got.Host != "carbon.example:8290" ||
+		got.UserAgent() != "carbonprobe" || !got.Close {
+		t.Errorf("request = %s %s Host=%q UA=%q close=%v", got.Method, got.URL, got.Host, got.UserAgent(), got.Close)
+	}
+}
+
+func TestCheckHTTPDefaultsHostToRemoteAddress(t *testing.T) {
+	hosts := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts <- r.Host
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "")
+	if err != nil || !r.OK {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+	if h := <-hosts; h != addr {
+		t.Errorf("Host = %q, want %q", h, addr)
+	}
+	if r.Fields["server"] != "" {
+		t.Errorf("no Server header was sent, got %q", r.Fields["server"])
+	}
+}
+
+func TestCheckHTTPAnyStatusIsHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, srv.Listener.Addr().String()), "")
+	if err != nil || !r.OK || r.Fields["status_code"] != "404" {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+}
+
+func TestCheckHTTPOverIPv6(t *testing.T) {
+	if !nettest.SupportsIPv6() {
+		t.Skip("no IPv6 loopback")
+	}
+	addr := peer(t, "tcp6", sending([]byte("HTTP/1.0 200 OK\r\nServer: v6\r\n\r\n")))
+	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "")
+	if err != nil || !r.OK || r.Fields["server"] != "v6" {
+		t.Fatalf("got %+v, %v", r, err)
+	}
+}
+
+func TestCheckHTTPRejectsHeaderInjection(t *testing.T) {
+	addr := peer(t, "tcp", silent)
+	if _, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "a\r\nX-Evil: 1"); err == nil {
+		t.Fatal("want an error for a Host with CRLF")
+	}
+}
+
+// TestCheckHTTPHostilePeers: whatever the peer does, the verifier gives a
+// clear result, reads at most its limit, and does not wait for the deadline
+// unless the peer is silent.
+func TestCheckHTTPHostilePeers(t *testing.T) {
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = quietLog
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	ca := newCA(t)
+	rawTLS := tlsPeer(t, &tls.Config{Certificates: []tls.Certificate{ca.issue(t, leafSpec(365))}})
+
+	cases := []struct {
+		name     string
+		addr     string
+		deadline time.Duration // the silent case only waits for this
+		seen     string        // prefix
+		detail   string        // substring
+	}{
+		{"silent", peer(t, "tcp", silent), 300 * time.Millisecond, "timeout", "not HTTP: timeout"},
+		{"closes", peer(t, "tcp", closing), 0, "closed without a reply", "not HTTP"},
+		{"garbage", peer(t, "tcp", sending([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef00010203)", ""},
+		{"ssh", peer(t, "tcp", sending([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"))), 0, "SSH", ""},
+		{"text", peer(t, "tcp", sending([]byte("220 smtp ready\r\n"))), 0, `text "220 smtp ready"`, ""},
+		{"stream 100 MB garbage", peer(t, "tcp", streaming(nil, []byte{0xff, 0})), 0, "garbage (hex ff00", ""},
+		{"endless headers", peer(t, "tcp", streaming([]byte("HTTP/1.1 200 OK\r\n"), []byte("X-A: b\r\n"))), 0, "HTTP", "headers longer than 64 KiB"},
+		{"net/http TLS server", tlsSrv.Listener.Addr().String(), 0, "TLS", "not HTTP: TLS"},
+		// crypto/tls hangs up on a plaintext first record without an alert:
+		// nothing on the wire says TLS, and the result must not claim it.
+		{"crypto/tls server", rawTLS, 0, "closed without a reply", "not HTTP"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.deadline
+			if d == 0 {
+				d = time.Minute // must finish on the peer's behaviour, not the deadline
+			}
+			c := &counted{Conn: dial(t, tc.addr)}
+			r, err := CheckHTTP(withTimeout(t, d), c, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK || !strings.HasPrefix(r.Seen, tc.seen) || !strings.Contains(r.Detail, tc.detail) {
+				t.Fatalf("got %+v; want Seen %q..., Detail containing %q", r, tc.seen, tc.detail)
+			}
+			if c.n > maxHTTPReply {
+				t.Errorf("read %d bytes, limit is %d", c.n, maxHTTPReply)
+			}
+		})
+	}
+}
+
+func TestCheckHTTPCancelIsAnError(t *testing.T) {
+	accepted := make(chan struct{})
+	addr := peer(t, "tcp", func(c net.Conn) { close(accepted); silent(c) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-accepted; cancel() }()
+	r, err := CheckHTTP(ctx, dial(t, addr), "")
+	if err == nil {
+		t.Fatalf("cancelled probe: want an error, got %+v", r)
+	}
+}
+
+func TestCheckHTTPNotStartedOnDoneContext(t *testing.T) {
+	addr := peer(t, "tcp", silent)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := CheckHTTP(ctx, dial(t, addr), ""); err == nil {
+		t.Fatal("want an error for a done context")
+	}
+	if _, err := CheckHTTP(context.Background(), nil, ""); err == nil {
+		t.Fatal("want an error for a nil conn")
+	}
+}
+
+// tlsPeer is a bare crypto/tls server (no net/http), answering "hello".
+func tlsPeer(t testing.TB, cfg *tls.Config) string {
+	return peer(t, "tcp", func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		if err := tc.Handshake(); err != nil {
+			return
+		}
+		silent(tc)
+	})
+}
