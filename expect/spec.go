@@ -76,6 +76,16 @@ type Port struct {
 	AdHoc     bool   // from --ports, not from the profile
 }
 
+// Label names a port for people: "passthrough-http 8290/tcp", or "8080/tcp"
+// for a --ports entry, whose name is its number.
+func (p Port) Label() string {
+	n := fmt.Sprintf("%d/%s", p.Number, p.Proto)
+	if p.Name == n {
+		return n
+	}
+	return p.Name + " " + n
+}
+
 // Key identifies a port on a host: "tcp/8290".
 func (p Port) Key() string { return fmt.Sprintf("%s/%d", p.Proto, p.Number) }
 

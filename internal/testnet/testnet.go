@@ -1,0 +1,180 @@
+// Package testnet makes loopback peers for tests: listeners that accept,
+// ports that refuse, listeners that never answer a SYN. Every port comes from
+// the kernel (port 0), never from a guess, and lives until the test ends.
+package testnet
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Listener accepts connections on loopback and counts how many its peers
+// closed, so a test can prove that the prober closed every connection.
+type Listener struct {
+	Port   int
+	ln     net.Listener
+	closed atomic.Int64
+	wg     sync.WaitGroup
+}
+
+// Listen starts a listener on addr ("127.0.0.1:0", "[::1]:0") that accepts,
+// reads until the peer closes, and counts that close.
+func Listen(t testing.TB, addr string) *Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	l := &Listener{Port: ln.Addr().(*net.TCPAddr).Port, ln: ln}
+	l.wg.Add(1)
+	go l.serve()
+	t.Cleanup(l.Close)
+	return l
+}
+
+func (l *Listener) serve() {
+	defer l.wg.Done()
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			defer c.Close()
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			var buf [256]byte
+			for {
+				if _, err := c.Read(buf[:]); err != nil {
+					if errors.Is(err, io.EOF) {
+						l.closed.Add(1)
+					}
+					return
+				}
+			}
+		}()
+	}
+}
+
+// PeerClosed is how many accepted connections the peer has closed.
+func (l *Listener) PeerClosed() int64 { return l.closed.Load() }
+
+// Close stops the listener and waits for its goroutines.
+func (l *Listener) Close() {
+	l.ln.Close()
+	l.wg.Wait()
+}
+
+// Refused returns a loopback TCP port that refuses connections: a socket
+// is bound to it (so no one else can take it) but never listens, and the
+// kernel answers a SYN with RST.
+func Refused(t testing.TB) int {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sa.(*unix.SockaddrInet4).Port
+}
+
+// Silent returns a loopback TCP port whose listener never completes a
+// handshake: its accept queue (backlog 0) is filled and never drained, so the
+// kernel drops further SYNs and a dial can only time out. No outside address
+// is involved.
+func Silent(t testing.TB) int {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*unix.SockaddrInet4).Port
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	// Fill the queue: dial until a dial times out, keeping the ones that got in.
+	for i := 0; i < 16; i++ {
+		d := net.Dialer{Timeout: 200 * time.Millisecond}
+		c, err := d.Dial("tcp", addr.String())
+		if err != nil {
+			return port
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Fatalf("port %d still accepts after 16 queued connections", port)
+	return 0
+}
+
+// UDPEcho returns a loopback UDP port that answers every datagram with "ok".
+func UDPEcho(t testing.TB) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf [2048]byte
+		for {
+			_, from, err := pc.ReadFrom(buf[:])
+			if err != nil {
+				return
+			}
+			_, _ = pc.WriteTo([]byte("ok"), from)
+		}
+	}()
+	t.Cleanup(func() { pc.Close(); <-done })
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// UDPSilent returns a loopback UDP port bound by a socket that never answers.
+func UDPSilent(t testing.TB) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// UDPUnbound returns a loopback UDP port that nothing is bound to: the kernel
+// picks a free one, and the socket is closed at once. Nothing reserves a
+// UDP port without also receiving on it, so this is the one port here that
+// is free rather than held; the kernel does not hand a just-freed port out
+// again at once.
+func UDPUnbound(t testing.TB) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	pc.Close()
+	return port
+}

@@ -1,0 +1,206 @@
+// Package probe finds out what is there: it dials the ports an expect.Spec
+// names, concurrently and within bounds, and reports each port's state as data.
+package probe
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+)
+
+// State is what a dial found on a port.
+type State string
+
+const (
+	Bound    State = "bound"    // TCP: a connection was accepted
+	Refused  State = "refused"  // TCP RST or ICMP port unreachable: nothing is bound
+	Timeout  State = "timeout"  // TCP: no answer to the SYN within the deadline
+	Answered State = "answered" // UDP: a datagram came back
+	Silent   State = "silent"   // UDP: no answer and no refusal; proves nothing
+	Failed   State = "error"    // the dial could not be made (no route, bad name, ...)
+	Skipped  State = "skipped"  // not dialled: the port is off in this configuration
+)
+
+// Defaults for Options.
+const (
+	DefaultTimeout     = 2 * time.Second
+	DefaultConcurrency = 64
+)
+
+// Options says where and how to probe.
+type Options struct {
+	Host        string        // a name or an IP literal; default 127.0.0.1
+	Timeout     time.Duration // per dial; default DefaultTimeout
+	Concurrency int           // dials at once; default DefaultConcurrency
+}
+
+func (o Options) withDefaults() Options {
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	return o
+}
+
+// Result is what was found on one fixed port.
+type Result struct {
+	Port    expect.Port
+	State   State
+	Latency time.Duration
+	Detail  string // why it failed, or what answered
+}
+
+// Report is the outcome of one check of one server.
+type Report struct {
+	Spec    expect.Spec
+	Host    string
+	Timeout time.Duration
+	Results []Result // in the Spec's port order
+	HostErr string   // the host could not be resolved: nothing was dialled
+	Elapsed time.Duration
+}
+
+// Check dials every port of spec that is not off, at most opt.Concurrency at a
+// time, each with its own deadline of opt.Timeout. A refused or silent port
+// never cancels the others; results keep the spec's order.
+func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
+	opt = opt.withDefaults()
+	start := time.Now()
+	rep := Report{Spec: spec, Host: opt.Host, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports))}
+	for i, p := range spec.Ports {
+		rep.Results[i] = Result{Port: p, State: Skipped, Detail: p.Condition}
+	}
+
+	if err := resolvable(ctx, opt); err != nil {
+		rep.HostErr = err.Error()
+		rep.Elapsed = time.Since(start)
+		return rep
+	}
+
+	var g errgroup.Group // not WithContext: one port's failure must not cancel the others
+	g.SetLimit(opt.Concurrency)
+	for i, p := range spec.Ports {
+		if p.Need == expect.Off {
+			continue
+		}
+		g.Go(func() error {
+			rep.Results[i] = dial(ctx, opt, p)
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines return no errors: every outcome is a Result
+	rep.Elapsed = time.Since(start)
+	return rep
+}
+
+// resolvable checks a host name once, so that a typo gives one clear line
+// instead of one failed dial per port. IP literals need no lookup.
+func resolvable(ctx context.Context, opt Options) error {
+	if _, err := netip.ParseAddr(opt.Host); err == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, opt.Host); err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return errors.New("host " + opt.Host + " does not resolve here")
+		}
+		return errors.New("host " + opt.Host + ": " + errText(err))
+	}
+	return nil
+}
+
+// dialer skips keep-alive: a probe connection lives for microseconds, and the
+// setsockopt calls to arm it would cost more than the connect.
+var dialer = net.Dialer{KeepAlive: -1}
+
+func dial(ctx context.Context, opt Options, p expect.Port) Result {
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	addr := net.JoinHostPort(opt.Host, strconv.Itoa(p.Number))
+	start := time.Now()
+	if p.Proto == expect.UDP {
+		return dialUDP(ctx, addr, p, start)
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	res := Result{Port: p, Latency: time.Since(start)}
+	if err != nil {
+		res.State, res.Detail = classify(err)
+		return res
+	}
+	conn.Close()
+	res.State = Bound
+	return res
+}
+
+// dialUDP sends one empty datagram on a connected socket and waits for an
+// answer. Linux reports an ICMP port unreachable as ECONNREFUSED on the next
+// read; without one, silence means "open or filtered", never "up".
+func dialUDP(ctx context.Context, addr string, p expect.Port, start time.Time) Result {
+	res := Result{Port: p}
+	conn, err := dialer.DialContext(ctx, "udp", addr)
+	if err != nil {
+		res.Latency = time.Since(start)
+		res.State, res.Detail = classify(err)
+		return res
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	var buf [512]byte
+	_, err = conn.Write(nil)
+	if err == nil {
+		_, err = conn.Read(buf[:])
+	}
+	res.Latency = time.Since(start)
+	if err == nil {
+		res.State, res.Detail = Answered, "a datagram came back"
+		return res
+	}
+	res.State, res.Detail = classify(err)
+	if res.State == Timeout {
+		res.State, res.Detail = Silent, "no answer and no ICMP refusal: something may listen, or a firewall drops; UDP silence proves nothing"
+	}
+	return res
+}
+
+// classify turns a dial error into a state and a short reason.
+func classify(err error) (State, string) {
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return Refused, "nothing listens"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return Timeout, "no answer within the deadline"
+	}
+	return Failed, errText(err)
+}
+
+// errText drops the "dial tcp 127.0.0.1:9443: " prefix Go puts before the cause.
+func errText(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		err = op.Err
+	}
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && strings.HasPrefix(s, "lookup ") {
+		s = s[i+2:]
+	}
+	return s
+}

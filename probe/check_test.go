@@ -1,0 +1,212 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/nettest"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
+)
+
+// adhoc builds a spec from --ports text, as the CLI does.
+func adhoc(t testing.TB, ports ...int) expect.Spec {
+	t.Helper()
+	list := make([]string, len(ports))
+	for i, p := range ports {
+		list[i] = fmt.Sprint(p)
+	}
+	return adhocList(t, strings.Join(list, ","))
+}
+
+func adhocList(t testing.TB, list string) expect.Spec {
+	t.Helper()
+	spec, err := expect.Resolve(expect.Input{Ports: expect.Text{Value: list, Origin: "flag --ports"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
+func states(rep Report) string {
+	var s []string
+	for _, r := range rep.Results {
+		s = append(s, string(r.State))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestAllBoundAndEveryConnectionClosed(t *testing.T) {
+	t.Parallel()
+	var ls []*testnet.Listener
+	var ports []int
+	for i := 0; i < 9; i++ {
+		l := testnet.Listen(t, "127.0.0.1:0")
+		ls = append(ls, l)
+		ports = append(ports, l.Port)
+	}
+	rep := Check(context.Background(), adhoc(t, ports...), Options{Host: "127.0.0.1"})
+	if got, want := states(rep), strings.TrimSpace(strings.Repeat("bound ", 9)); got != want {
+		t.Fatalf("states = %s, want %s", got, want)
+	}
+	if !rep.Healthy() {
+		t.Fatalf("unhealthy: %v", rep.Err())
+	}
+	for i, r := range rep.Results {
+		if r.Port.Number != ports[i] {
+			t.Errorf("result %d is port %d, want %d: results must keep the spec's order", i, r.Port.Number, ports[i])
+		}
+	}
+	// Every connection the probe made must be closed by the probe.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, l := range ls {
+		for l.PeerClosed() < 1 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if l.PeerClosed() != 1 {
+			t.Errorf("port %d: the probe closed %d connections, want 1", l.Port, l.PeerClosed())
+		}
+	}
+}
+
+func TestRefusedPortDoesNotCancelTheOthers(t *testing.T) {
+	t.Parallel()
+	up := testnet.Listen(t, "127.0.0.1:0")
+	down := testnet.Refused(t)
+	up2 := testnet.Listen(t, "127.0.0.1:0")
+	rep := Check(context.Background(), adhoc(t, up.Port, down, up2.Port), Options{Concurrency: 1})
+	if got, want := states(rep), "bound refused bound"; got != want {
+		t.Fatalf("states = %s, want %s", got, want)
+	}
+	err := rep.Err()
+	if err == nil {
+		t.Fatal("healthy with a refused required port")
+	}
+	if want := fmt.Sprintf("* %d/tcp: refused: nothing listens (expected from --ports)", down); !strings.Contains(err.Error(), want) {
+		t.Errorf("problem %q does not contain %q", err, want)
+	}
+}
+
+func TestSilentPortTimesOutWithinItsDeadline(t *testing.T) {
+	t.Parallel()
+	silent := testnet.Silent(t)
+	up := testnet.Listen(t, "127.0.0.1:0")
+	const timeout = 300 * time.Millisecond
+	rep := Check(context.Background(), adhoc(t, silent, up.Port), Options{Timeout: timeout})
+	if got, want := states(rep), "timeout bound"; got != want {
+		t.Fatalf("states = %s, want %s", got, want)
+	}
+	if lat := rep.Results[0].Latency; lat < timeout {
+		t.Errorf("timed out after %s, before the %s deadline", lat, timeout)
+	}
+}
+
+func TestConcurrencyIsBounded(t *testing.T) {
+	t.Parallel()
+	// Three silent ports, one dial at a time: the deadlines run one after the other.
+	ports := []int{testnet.Silent(t), testnet.Silent(t), testnet.Silent(t)}
+	const timeout = 100 * time.Millisecond
+	rep := Check(context.Background(), adhoc(t, ports...), Options{Timeout: timeout, Concurrency: 1})
+	if rep.Elapsed < 3*timeout {
+		t.Errorf("3 silent ports at concurrency 1 took %s, less than 3 x %s: dials overlapped", rep.Elapsed, timeout)
+	}
+}
+
+func TestIPv6Literal(t *testing.T) {
+	t.Parallel()
+	if !nettest.SupportsIPv6() {
+		t.Skip("no IPv6 on this machine")
+	}
+	l := testnet.Listen(t, "[::1]:0")
+	rep := Check(context.Background(), adhoc(t, l.Port), Options{Host: "::1"})
+	if rep.Results[0].State != Bound {
+		t.Fatalf("[::1]:%d = %s (%s), want bound", l.Port, rep.Results[0].State, rep.Results[0].Detail)
+	}
+}
+
+func TestUDPStates(t *testing.T) {
+	t.Parallel()
+	echo, silent, unbound := testnet.UDPEcho(t), testnet.UDPSilent(t), testnet.UDPUnbound(t)
+	spec := adhocList(t, fmt.Sprintf("%d/udp,%d/udp,%d/udp", echo, silent, unbound))
+	rep := Check(context.Background(), spec, Options{Timeout: 300 * time.Millisecond})
+	if got, want := states(rep), "answered silent refused"; got != want {
+		t.Fatalf("states = %s, want %s", got, want)
+	}
+	// Silence is never "up": it is a warning, and refusal is a failure.
+	if w := rep.Warnings(); len(w) != 1 || !strings.Contains(w[0], fmt.Sprintf("%d/udp: unconfirmed", silent)) {
+		t.Errorf("warnings = %q, want one for the silent port", w)
+	}
+	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d/udp: refused", unbound)) {
+		t.Errorf("err = %v, want the refused UDP port", err)
+	}
+}
+
+func TestOptionalAndOffPortsNeverFail(t *testing.T) {
+	t.Parallel()
+	// Profile mi at an offset where nothing listens: every required port fails,
+	// optional ones are dialled and reported, off ones are not dialled at all.
+	spec, err := expect.Resolve(expect.Input{Profile: expect.Text{Value: "mi", Origin: "flag --profile"}, Offset: expect.Text{Value: "0", Origin: "flag --offset"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Check(context.Background(), spec, Options{Host: "127.0.0.1", Timeout: 300 * time.Millisecond})
+	for _, r := range rep.Results {
+		if r.Port.Need == expect.Off && r.State != Skipped {
+			t.Errorf("%s is off but was dialled: %s", r.Port.Name, r.State)
+		}
+		if r.Port.Need != expect.Off && r.State == Skipped {
+			t.Errorf("%s (%s) was not dialled", r.Port.Name, r.Port.Need)
+		}
+	}
+	if err := rep.Err(); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			for _, name := range []string{"ldap ", "kdc ", "jmx-", "hazelcast", "multicast"} {
+				if strings.Contains(line, "* "+name) {
+					t.Errorf("a port that is not required failed the check: %s", line)
+				}
+			}
+		}
+	}
+}
+
+func TestUnresolvableHostIsOneProblem(t *testing.T) {
+	t.Parallel()
+	l := testnet.Listen(t, "127.0.0.1:0")
+	rep := Check(context.Background(), adhoc(t, l.Port, l.Port+1), Options{Host: "carbonprobe-test.invalid", Timeout: time.Second})
+	if rep.HostErr == "" {
+		t.Fatal("a name under .invalid resolved")
+	}
+	err := rep.Err()
+	if err == nil || strings.Count(err.Error(), "\n\t* ") != 0 && strings.Count(err.Error(), "* ") != 1 {
+		t.Errorf("want exactly one problem for an unresolvable host, got %v", err)
+	}
+	if l.PeerClosed() != 0 {
+		t.Error("dialled although the host does not resolve")
+	}
+}
+
+func benchCheck(b *testing.B, n int) {
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = testnet.Listen(b, "127.0.0.1:0").Port
+	}
+	spec := adhoc(b, ports...)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rep := Check(context.Background(), spec, Options{})
+		if !rep.Healthy() {
+			b.Fatal(rep.Err())
+		}
+	}
+}
+
+// BenchmarkCheck9 checks nine bound loopback ports, the size of a profile.
+func BenchmarkCheck9(b *testing.B) { benchCheck(b, 9) }
+
+// BenchmarkCheck2000 checks 2,000 bound loopback ports.
+func BenchmarkCheck2000(b *testing.B) { benchCheck(b, 2000) }

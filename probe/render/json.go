@@ -1,0 +1,151 @@
+package render
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe"
+)
+
+// Schema names. A field is only ever added to a schema version; a change
+// that could break a reader gets a new version. See docs/json.md.
+const (
+	PortsSchema = "carbonprobe/ports/v1"
+	CheckSchema = "carbonprobe/check/v1"
+)
+
+type jsonOffset struct {
+	Value  int    `json:"value"`
+	Kind   string `json:"kind"`
+	From   string `json:"from"`
+	Source string `json:"source,omitempty"`
+}
+
+type jsonPort struct {
+	Name          string `json:"name"`
+	Number        int    `json:"number"`
+	Proto         string `json:"proto"`
+	Role          string `json:"role"`
+	Need          string `json:"need"`
+	Base          int    `json:"base"`
+	OffsetApplies bool   `json:"offset_applies"`
+	Why           string `json:"why"`
+	Condition     string `json:"condition,omitempty"`
+	Source        string `json:"source"`
+	AdHoc         bool   `json:"adhoc,omitempty"`
+}
+
+type jsonRandom struct {
+	Kind     string `json:"kind"`
+	Proto    string `json:"proto"`
+	Expected bool   `json:"expected"`
+	Why      string `json:"why"`
+	Pin      string `json:"pin"`
+	Source   string `json:"source"`
+}
+
+type jsonDocs struct {
+	Claim  string `json:"claim"`
+	Fact   string `json:"fact"`
+	Source string `json:"source"`
+}
+
+type jsonSpec struct {
+	Profile string       `json:"profile"`
+	Title   string       `json:"title"`
+	Offset  jsonOffset   `json:"offset"`
+	Ports   []jsonPort   `json:"ports"`
+	Random  []jsonRandom `json:"random"`
+}
+
+func specJSON(spec expect.Spec) jsonSpec {
+	js := jsonSpec{
+		Profile: spec.Profile, Title: spec.Title,
+		Offset: jsonOffset{spec.Offset.Value, string(spec.Offset.Kind), spec.Offset.From, spec.Offset.Source},
+		Ports:  make([]jsonPort, len(spec.Ports)),
+		Random: make([]jsonRandom, len(spec.Random)),
+	}
+	for i, p := range spec.Ports {
+		js.Ports[i] = portJSON(p)
+	}
+	for i, r := range spec.Random {
+		js.Random[i] = jsonRandom{r.Kind, string(r.Proto), r.Expected, r.Why, r.Pin, r.Source}
+	}
+	return js
+}
+
+func portJSON(p expect.Port) jsonPort {
+	return jsonPort{p.Name, p.Number, string(p.Proto), string(p.Role), string(p.Need), p.Base, p.Offset,
+		p.Why, p.Condition, p.Source, p.AdHoc}
+}
+
+// PortsJSON writes a spec as one JSON document (schema carbonprobe/ports/v1).
+func PortsJSON(w io.Writer, spec expect.Spec) error {
+	docs := make([]jsonDocs, len(spec.Docs))
+	for i, d := range spec.Docs {
+		docs[i] = jsonDocs(d)
+	}
+	return writeJSON(w, struct {
+		Schema string `json:"schema"`
+		jsonSpec
+		Docs []jsonDocs `json:"docs"`
+	}{PortsSchema, specJSON(spec), docs})
+}
+
+type jsonResult struct {
+	jsonPort
+	State     string  `json:"state"`
+	LatencyMS float64 `json:"latency_ms"`
+	Detail    string  `json:"detail,omitempty"`
+}
+
+// CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
+func CheckJSON(w io.Writer, rep probe.Report) error {
+	spec := specJSON(rep.Spec)
+	results := make([]jsonResult, len(rep.Results))
+	for i, r := range rep.Results {
+		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail}
+	}
+	problems := []string{}
+	if err := rep.Err(); err != nil {
+		problems = problemLines(err)
+	}
+	warnings := rep.Warnings()
+	if warnings == nil {
+		warnings = []string{}
+	}
+	verdict := "healthy"
+	if len(problems) > 0 {
+		verdict = "unhealthy"
+	}
+	return writeJSON(w, struct {
+		Schema    string       `json:"schema"`
+		Verdict   string       `json:"verdict"`
+		Healthy   bool         `json:"healthy"`
+		Host      string       `json:"host"`
+		Profile   string       `json:"profile"`
+		Title     string       `json:"title"`
+		Offset    jsonOffset   `json:"offset"`
+		TimeoutMS float64      `json:"timeout_ms"`
+		ElapsedMS float64      `json:"elapsed_ms"`
+		Ports     []jsonResult `json:"ports"`
+		Random    []jsonRandom `json:"random"`
+		Problems  []string     `json:"problems"`
+		Warnings  []string     `json:"warnings"`
+	}{CheckSchema, verdict, len(problems) == 0, rep.Host, spec.Profile, spec.Title, spec.Offset,
+		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings})
+}
+
+// ms is a duration in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

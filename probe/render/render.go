@@ -1,0 +1,236 @@
+// Package render writes what carbonprobe found for people (aligned text,
+// coloured only on a terminal) and for scripts (JSON with a stable schema,
+// documented in docs/json.md).
+package render
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe"
+)
+
+// Style says how text output looks.
+type Style struct {
+	Color bool // ANSI colour: only on a terminal, and not when NO_COLOR is set
+}
+
+func (s Style) paint(text, code string) string {
+	if !s.Color || code == "" || text == "" {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+const (
+	green  = "32"
+	red    = "31"
+	yellow = "33"
+	dim    = "2"
+	bold   = "1"
+)
+
+// errWriter keeps the first write error so the text renderers can write
+// line after line and check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+func (e *errWriter) table(t *table, st Style) {
+	if e.err == nil {
+		e.err = t.write(e.w, st)
+	}
+}
+
+// PortsText writes the expected ports of a spec, why each has its number,
+// the random-port kinds, and where the documentation differs from the sources.
+func PortsText(w io.Writer, spec expect.Spec, st Style) error {
+	ew := &errWriter{w: w}
+	ew.printf("%s\n%s\n", st.paint(specTitle(spec), bold), offsetText(spec))
+
+	ew.printf("\n%s\n", st.paint("FIXED PORTS", bold))
+	t := &table{header: []string{"NAME", "PORT", "PROTO", "ANSWERS", "NEED", "WHY THIS NUMBER"}}
+	var conditional []expect.Port
+	for _, p := range spec.Ports {
+		t.add(plain(p.Name), plain(strconv.Itoa(p.Number)), plain(string(p.Proto)), plain(string(p.Role)),
+			colored(string(p.Need), needColor(p.Need)), plain(p.Why))
+		if p.Condition != "" {
+			conditional = append(conditional, p)
+		}
+	}
+	ew.table(t, st)
+
+	if len(conditional) > 0 {
+		ew.printf("\n%s\n", st.paint("NOT ALWAYS THERE", bold))
+		for _, p := range conditional {
+			ew.printf("  %s (%s): %s\n", p.Name, p.Need, p.Condition)
+		}
+	}
+
+	if len(spec.Random) > 0 {
+		ew.printf("\n%s\n", st.paint("RANDOM PORTS (a new number at every start; kept apart from the fixed ports, never in the verdict)", bold))
+		for _, r := range spec.Random {
+			ew.printf("  %s/%s, %s: %s\n    %s\n", r.Kind, r.Proto, expectedWord(r.Expected), r.Why, r.Pin)
+		}
+	}
+
+	if len(spec.Docs) > 0 {
+		ew.printf("\n%s\n", st.paint("WHERE THE DOCS DIFFER FROM THE SOURCES", bold))
+		for _, d := range spec.Docs {
+			ew.printf("  docs:    %s\n  sources: %s\n           [%s]\n", d.Claim, d.Fact, d.Source)
+		}
+	}
+
+	if spec.Profile == expect.NoProfile {
+		return ew.err
+	}
+	ew.printf("\n%s\n", st.paint("SOURCES", bold))
+	if spec.Offset.Source != "" {
+		ew.printf("  offset: %s\n", spec.Offset.Source)
+	}
+	for _, p := range spec.Ports {
+		if !p.AdHoc {
+			ew.printf("  %s: %s\n", p.Name, p.Source)
+		}
+	}
+	return ew.err
+}
+
+// CheckText writes one row per fixed port, the random-port kinds to expect,
+// and the verdict with every problem.
+func CheckText(w io.Writer, rep probe.Report, st Style) error {
+	ew := &errWriter{w: w}
+	ew.printf("%s on %s, %s\n", specTitle(rep.Spec), rep.Host, offsetText(rep.Spec))
+	t := &table{header: []string{"NAME", "PORT", "PROTO", "NEED", "STATE", "LATENCY", "DETAIL"}}
+	for _, r := range rep.Results {
+		detail := r.Detail
+		if r.State == probe.Bound || r.State == probe.Answered {
+			detail = "" // the state says it all; later: what answered
+		}
+		t.add(plain(r.Port.Name), plain(strconv.Itoa(r.Port.Number)), plain(string(r.Port.Proto)),
+			plain(string(r.Port.Need)), colored(string(r.State), stateColor(r)), plain(latency(r)), plain(detail))
+	}
+	ew.table(t, st)
+
+	var kinds []string
+	for _, r := range rep.Spec.Random {
+		if r.Expected {
+			kinds = append(kinds, r.Kind+"/"+string(r.Proto))
+		}
+	}
+	if len(kinds) > 0 {
+		ew.printf("random ports expected besides: %s (numbers change at every start; `carbonprobe ports` says why)\n", strings.Join(kinds, ", "))
+	}
+	writeVerdict(ew, rep, st)
+	return ew.err
+}
+
+func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
+	var required, up int
+	for _, r := range rep.Results {
+		if r.Port.Need == expect.Required {
+			required++
+			if r.State == probe.Bound || r.State == probe.Answered || r.State == probe.Silent {
+				up++
+			}
+		}
+	}
+	elapsed := rep.Elapsed.Round(time.Millisecond / 10)
+	if err := rep.Err(); err != nil {
+		lines := problemLines(err)
+		ew.printf("%s: %d problem(s), %d of %d required ports up (%s)\n", st.paint("UNHEALTHY", red+";"+bold), len(lines), up, required, elapsed)
+		for _, l := range lines {
+			ew.printf("  - %s\n", l)
+		}
+	} else {
+		ew.printf("%s: %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), up, required, elapsed)
+	}
+	for _, wmsg := range rep.Warnings() {
+		ew.printf("  warning: %s\n", wmsg)
+	}
+}
+
+// problemLines splits a multierror into its lines.
+func problemLines(err error) []string {
+	type wrapped interface{ WrappedErrors() []error }
+	if m, ok := err.(wrapped); ok {
+		out := make([]string, 0, len(m.WrappedErrors()))
+		for _, e := range m.WrappedErrors() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func offsetText(spec expect.Spec) string {
+	if spec.Profile == expect.NoProfile {
+		return "no offset: --ports numbers are dialled as given"
+	}
+	return fmt.Sprintf("offset %d from %s", spec.Offset.Value, spec.Offset.From)
+}
+
+func specTitle(spec expect.Spec) string {
+	if spec.Profile == expect.NoProfile {
+		return "ad-hoc ports (profile none)"
+	}
+	return fmt.Sprintf("%s (profile %s)", spec.Title, spec.Profile)
+}
+
+func expectedWord(b bool) string {
+	if b {
+		return "expected"
+	}
+	return "not expected by default"
+}
+
+func needColor(n expect.Need) string {
+	if n == expect.Required {
+		return ""
+	}
+	return dim
+}
+
+func stateColor(r probe.Result) string {
+	switch r.State {
+	case probe.Bound, probe.Answered:
+		return green
+	case probe.Skipped:
+		return dim
+	case probe.Silent:
+		return yellow
+	}
+	if r.Port.Need == expect.Required {
+		return red
+	}
+	return yellow
+}
+
+func latency(r probe.Result) string {
+	if r.State == probe.Skipped {
+		return "-"
+	}
+	return formatDuration(r.Latency)
+}
+
+// formatDuration prints a latency with two significant decimals: "0.21ms", "2.00s".
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}

@@ -1,0 +1,178 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./probe/render -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./probe/render -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func spec(t *testing.T, profile, offset, ports string) expect.Spec {
+	t.Helper()
+	in := expect.Input{Profile: expect.Text{Value: profile, Origin: "flag --profile"}, Ports: expect.Text{Value: ports, Origin: "flag --ports"}}
+	if offset != "" {
+		in.Offset = expect.Text{Value: offset, Origin: "flag --offset"}
+	}
+	s, err := expect.Resolve(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// report builds a fixed report, so output does not depend on timing.
+func report(t *testing.T, sp expect.Spec, states map[string]probe.State) probe.Report {
+	t.Helper()
+	rep := probe.Report{Spec: sp, Host: "127.0.0.1", Timeout: 2 * time.Second, Elapsed: 3210 * time.Microsecond}
+	for i, p := range sp.Ports {
+		r := probe.Result{Port: p, State: probe.Bound, Latency: time.Duration(150+i*10) * time.Microsecond}
+		if st, ok := states[p.Name]; ok {
+			r.State = st
+		}
+		switch r.State {
+		case probe.Refused:
+			r.Detail = "nothing listens"
+		case probe.Timeout:
+			r.Detail, r.Latency = "no answer within the deadline", 2*time.Second
+		case probe.Silent:
+			r.Detail = "no answer and no ICMP refusal: something may listen, or a firewall drops; UDP silence proves nothing"
+		}
+		if p.Need == expect.Off {
+			r.State, r.Detail, r.Latency = probe.Skipped, p.Condition, 0
+		}
+		rep.Results = append(rep.Results, r)
+	}
+	return rep
+}
+
+func TestPortsGolden(t *testing.T) {
+	for _, tc := range []struct{ name, profile, offset, ports string }{
+		{"ports-mi-offset3.txt", "mi", "3", ""},
+		{"ports-mi-default.txt", "mi", "", ""},
+		{"ports-carbon-offset2.txt", "carbon", "2", ""},
+		{"ports-none.txt", "none", "", "8080,8000/udp=kdc"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := PortsText(&b, spec(t, tc.profile, tc.offset, tc.ports), Style{}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, b.Bytes())
+		})
+	}
+	var b bytes.Buffer
+	if err := PortsJSON(&b, spec(t, "mi", "3", "")); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "ports-mi-offset3.json", b.Bytes())
+}
+
+func TestCheckGolden(t *testing.T) {
+	healthy := report(t, spec(t, "mi", "3", ""), map[string]probe.State{"ldap": probe.Refused, "kdc": probe.Refused, "jmx-registry": probe.Refused, "jmx-server": probe.Refused})
+	unhealthy := report(t, spec(t, "carbon", "2", "8000/udp"), map[string]probe.State{
+		"https": probe.Refused, "jmx-server": probe.Timeout, "ldap": probe.Refused, "kdc": probe.Refused, "8000/udp": probe.Silent})
+	for _, tc := range []struct {
+		name  string
+		rep   probe.Report
+		style Style
+	}{
+		{"check-mi-healthy.txt", healthy, Style{}},
+		{"check-carbon-unhealthy.txt", unhealthy, Style{}},
+		{"check-carbon-unhealthy.color.txt", unhealthy, Style{Color: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := CheckText(&b, tc.rep, tc.style); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.style.Color && bytes.Contains(b.Bytes(), []byte("\x1b[")) {
+				t.Error("colour codes in plain output")
+			}
+			golden(t, tc.name, b.Bytes())
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		rep  probe.Report
+	}{{"check-mi-healthy.json", healthy}, {"check-carbon-unhealthy.json", unhealthy}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := CheckJSON(&b, tc.rep); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, b.Bytes())
+		})
+	}
+}
+
+// TestCheckJSONSchema pins the fields docs/json.md promises, so a rename
+// cannot slip through a golden-file update unnoticed.
+func TestCheckJSONSchema(t *testing.T) {
+	rep := report(t, spec(t, "carbon", "2", ""), map[string]probe.State{"https": probe.Refused})
+	var b bytes.Buffer
+	if err := CheckJSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema", "verdict", "healthy", "host", "profile", "title", "offset", "timeout_ms", "elapsed_ms", "ports", "random", "problems", "warnings"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("top-level field %q missing", k)
+		}
+	}
+	if doc["schema"] != CheckSchema || doc["verdict"] != "unhealthy" || doc["healthy"] != false {
+		t.Errorf("schema/verdict/healthy = %v/%v/%v", doc["schema"], doc["verdict"], doc["healthy"])
+	}
+	port := doc["ports"].([]any)[0].(map[string]any)
+	for _, k := range []string{"name", "number", "proto", "role", "need", "base", "offset_applies", "why", "source", "state", "latency_ms"} {
+		if _, ok := port[k]; !ok {
+			t.Errorf("port field %q missing", k)
+		}
+	}
+	if port["state"] != "refused" || port["number"] != float64(9445) {
+		t.Errorf("first port = %v", port)
+	}
+}
+
+func TestWriteErrorsAreReturned(t *testing.T) {
+	rep := report(t, spec(t, "mi", "3", ""), nil)
+	if err := CheckText(failWriter{}, rep, Style{}); err == nil {
+		t.Error("CheckText hid a write error")
+	}
+	if err := PortsText(failWriter{}, rep.Spec, Style{}); err == nil {
+		t.Error("PortsText hid a write error")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
