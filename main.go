@@ -1,0 +1,325 @@
+// Command carbonprobe checks that a WSO2 Carbon server has bound every port it
+// should for its port offset, and says why each port has its number.
+//
+// main.go is wiring only: flags in, an expect.Spec built, a probe run, a report
+// rendered, a verdict mapped to an exit code. main is the only place that exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/probe/render"
+)
+
+// Exit codes. 2 is never used: Docker's HEALTHCHECK reserves it.
+const (
+	exitHealthy   = 0
+	exitUnhealthy = 1
+	exitUsage     = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is bad input: a flag, an argument, a configuration file. Exit 3.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// verdictError carries an unhealthy verdict out of an action. Exit 1.
+type verdictError struct{}
+
+func (verdictError) Error() string { return "unhealthy" }
+
+// env looks up an environment variable; tests pass their own.
+type env func(string) (string, bool)
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
+	app := newApp(stdout, stderr, getenv)
+	err := app.RunContext(ctx, args)
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitHealthy
+	case errors.As(err, new(verdictError)):
+		return exitUnhealthy
+	case errors.As(err, &ue):
+		for _, line := range errorLines(ue.error) {
+			fmt.Fprintf(stderr, "carbonprobe: %s\n", line)
+		}
+		return exitUsage
+	}
+	for _, line := range errorLines(err) {
+		fmt.Fprintf(stderr, "carbonprobe: %s\n", line)
+	}
+	return exitUnhealthy
+}
+
+// errorLines splits a multierror into one line per problem.
+func errorLines(err error) []string {
+	var m *multierror.Error
+	if errors.As(err, &m) {
+		var out []string
+		for _, e := range m.Errors {
+			out = append(out, errorLines(e)...)
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
+	f := flags{getenv: getenv}
+	app := &cli.App{
+		Name:    "carbonprobe",
+		Usage:   "check the ports of a WSO2 Carbon server: bound, by that server, for its port offset",
+		Version: version(),
+		Description: "Exit codes: 0 healthy, 1 unhealthy, 3 bad usage or configuration " +
+			"(never 2: Docker's HEALTHCHECK reserves it).",
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		// urfave/cli exits the process itself for cli.Exit errors unless this is replaced:
+		// only main exits.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError{fmt.Errorf("unknown command %q (commands: ports, check; see carbonprobe --help)", c.Args().First())}
+			}
+			_ = cli.ShowAppHelp(c)
+			return usageError{errors.New("no command given")}
+		},
+		Commands: []*cli.Command{
+			{
+				Name:      "ports",
+				Usage:     "print the fixed ports a server should open, why each has its number, and the random ports it may open",
+				UsageText: "carbonprobe ports [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--format text|json]",
+				Flags:     append(f.specFlags(), f.formatFlag()),
+				Before:    noArgs,
+				Action:    f.portsAction,
+			},
+			{
+				Name:      "check",
+				Usage:     "dial every fixed port now and give a verdict",
+				UsageText: "carbonprobe check [--host H] [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--timeout 2s] [--format text|json]",
+				Flags:     append(append(f.specFlags(), f.probeFlags()...), f.formatFlag()),
+				Before:    noArgs,
+				Action:    f.checkAction,
+			},
+		},
+	}
+	for _, c := range app.Commands {
+		c.OnUsageError = onUsageError
+	}
+	return app
+}
+
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	return usageError{fmt.Errorf("%w (see carbonprobe %s --help)", err, c.Command.Name)}
+}
+
+// noArgs rejects positional arguments. urfave/cli stops reading flags at the
+// first argument, so a flag after one would be silently ignored: say so instead.
+func noArgs(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return nil
+	}
+	first := c.Args().First()
+	for _, a := range c.Args().Slice()[1:] {
+		if strings.HasPrefix(a, "-") {
+			return usageError{fmt.Errorf("%s: flag %s comes after the argument %q and would be ignored: put flags first", c.Command.Name, a, first)}
+		}
+	}
+	return usageError{fmt.Errorf("%s: unexpected argument %q (this command takes flags only)", c.Command.Name, first)}
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// flags builds the flag sets and reads them back. Every flag has an
+// environment variable; values are read as text and checked together, so
+// that every bad one is reported at once, naming the flag or variable.
+type flags struct{ getenv env }
+
+type flagDef struct {
+	name, env, usage, def string
+}
+
+var (
+	profileFlag     = flagDef{"profile", "CARBONPROBE_PROFILE", "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default mi; none with --ports alone)", ""}
+	offsetFlag      = flagDef{"offset", "CARBONPROBE_OFFSET", "port offset the server runs with (beats -DportOffset and carbon.xml)", ""}
+	javaOptsFlag    = flagDef{"java-opts", "CARBONPROBE_JAVA_OPTS", "Java options or a command line to find -DportOffset=N in (also read from $JAVA_OPTS)", ""}
+	carbonHomeFlag  = flagDef{"carbon-home", "CARBON_HOME", "the server's home directory, to read <Offset> from carbon.xml", ""}
+	portsFlag       = flagDef{"ports", "CARBONPROBE_PORTS", "ad-hoc ports to check as given: 8080,9443-9450,8000/udp,10389=ldap", ""}
+	hostFlag        = flagDef{"host", "CARBONPROBE_HOST", "host to dial: a name or an IP literal (IPv6 without brackets)", "127.0.0.1"}
+	timeoutFlag     = flagDef{"timeout", "CARBONPROBE_TIMEOUT", "deadline of each dial", probe.DefaultTimeout.String()}
+	concurrencyFlag = flagDef{"concurrency", "CARBONPROBE_CONCURRENCY", "dials at once, at most", strconv.Itoa(probe.DefaultConcurrency)}
+	formatFlag      = flagDef{"format", "CARBONPROBE_FORMAT", "output: text or json (schemas in docs/json.md)", "text"}
+)
+
+func (d flagDef) flag() cli.Flag {
+	usage := d.usage + " [$" + d.env + "]"
+	return &cli.StringFlag{Name: d.name, Usage: usage, DefaultText: d.def}
+}
+
+func (f flags) specFlags() []cli.Flag {
+	return []cli.Flag{profileFlag.flag(), offsetFlag.flag(), javaOptsFlag.flag(), carbonHomeFlag.flag(), portsFlag.flag()}
+}
+
+func (f flags) probeFlags() []cli.Flag {
+	return []cli.Flag{hostFlag.flag(), timeoutFlag.flag(), concurrencyFlag.flag()}
+}
+
+func (f flags) formatFlag() cli.Flag { return formatFlag.flag() }
+
+// text returns a flag's value and where it came from: the command line, then
+// the environment variables in order, then the default (origin "").
+func (f flags) text(c *cli.Context, d flagDef, moreEnv ...string) expect.Text {
+	if c.IsSet(d.name) {
+		return expect.Text{Value: c.String(d.name), Origin: "flag --" + d.name}
+	}
+	for _, e := range append([]string{d.env}, moreEnv...) {
+		if v, ok := f.getenv(e); ok && v != "" {
+			return expect.Text{Value: v, Origin: "$" + e}
+		}
+	}
+	return expect.Text{Value: d.def}
+}
+
+func (f flags) spec(c *cli.Context) (expect.Spec, error) {
+	return expect.Resolve(expect.Input{
+		Profile:    f.text(c, profileFlag),
+		Offset:     f.text(c, offsetFlag),
+		JavaOpts:   f.text(c, javaOptsFlag, "JAVA_OPTS"),
+		CarbonHome: f.text(c, carbonHomeFlag),
+		Ports:      f.text(c, portsFlag),
+	})
+}
+
+type output struct {
+	json  bool
+	style render.Style
+}
+
+func (f flags) output(c *cli.Context) (output, error) {
+	t := f.text(c, formatFlag)
+	switch t.Value {
+	case "text":
+		return output{style: render.Style{Color: f.color(c.App.Writer)}}, nil
+	case "json":
+		return output{json: true}, nil
+	}
+	return output{}, fmt.Errorf("%s: %q is not a format (text, json)", t.Origin, t.Value)
+}
+
+// color is on only for a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb.
+func (f flags) color(w io.Writer) bool {
+	if v, ok := f.getenv("NO_COLOR"); ok && v != "" {
+		return false
+	}
+	if v, _ := f.getenv("TERM"); v == "dumb" {
+		return false
+	}
+	file, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+func (f flags) probeOptions(c *cli.Context) (probe.Options, error) {
+	var errs *multierror.Error
+	opt := probe.Options{Host: strings.Trim(f.text(c, hostFlag).Value, "[]")}
+	if opt.Host == "" {
+		errs = multierror.Append(errs, errors.New("flag --host: empty"))
+	}
+	t := f.text(c, timeoutFlag)
+	d, err := time.ParseDuration(t.Value)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "missing unit"):
+		errs = multierror.Append(errs, fmt.Errorf("%s: %q has no unit (write %ss or %sms)", t.Origin, t.Value, t.Value, t.Value))
+	case err != nil:
+		errs = multierror.Append(errs, fmt.Errorf("%s: %q is not a duration (examples: 500ms, 2s)", t.Origin, t.Value))
+	case d <= 0 || d > time.Hour:
+		errs = multierror.Append(errs, fmt.Errorf("%s: %s is outside (0, 1h]", t.Origin, d))
+	}
+	opt.Timeout = d
+	t = f.text(c, concurrencyFlag)
+	n, err := strconv.Atoi(t.Value)
+	if err != nil || n < 1 || n > 4096 {
+		errs = multierror.Append(errs, fmt.Errorf("%s: %q is not a whole number from 1 to 4096", t.Origin, t.Value))
+	}
+	opt.Concurrency = n
+	return opt, errs.ErrorOrNil()
+}
+
+func (f flags) portsAction(c *cli.Context) error {
+	spec, err := f.spec(c)
+	out, oerr := f.output(c)
+	if err := usage(err, oerr); err != nil {
+		return err
+	}
+	if out.json {
+		return render.PortsJSON(c.App.Writer, spec)
+	}
+	return render.PortsText(c.App.Writer, spec, out.style)
+}
+
+func (f flags) checkAction(c *cli.Context) error {
+	spec, err := f.spec(c)
+	opt, perr := f.probeOptions(c)
+	out, oerr := f.output(c)
+	if err := usage(err, perr, oerr); err != nil {
+		return err
+	}
+	rep := probe.Check(c.Context, spec, opt)
+	if out.json {
+		err = render.CheckJSON(c.App.Writer, rep)
+	} else {
+		err = render.CheckText(c.App.Writer, rep, out.style)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.Healthy() {
+		return verdictError{}
+	}
+	return nil
+}
+
+// usage folds the errors of reading the input into one usage error.
+func usage(errs ...error) error {
+	var all *multierror.Error
+	for _, err := range errs {
+		if err != nil {
+			all = multierror.Append(all, err)
+		}
+	}
+	if err := all.ErrorOrNil(); err != nil {
+		return usageError{err}
+	}
+	return nil
+}

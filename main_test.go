@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
+)
+
+// runCLI runs one command line in-process with the given environment. The
+// tests here do not run in parallel: urfave/cli v2 keeps its help and version
+// flags in package variables that every App.Run writes.
+func runCLI(t *testing.T, environ map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) (string, bool) { v, ok := environ[k]; return v, ok }
+	code = run(context.Background(), append([]string{"carbonprobe"}, args...), &out, &errb, getenv)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	down := testnet.Refused(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"healthy", []string{"check", "--ports", fmt.Sprint(up.Port)}, 0},
+		{"one refused", []string{"check", "--ports", fmt.Sprintf("%d,%d", up.Port, down)}, 1},
+		{"ports never dials", []string{"ports", "--profile", "mi", "--offset", "3"}, 0},
+		{"help", []string{"--help"}, 0},
+		{"check help", []string{"check", "--help"}, 0},
+		{"no command", nil, 3},
+		{"unknown command", []string{"chek"}, 3},
+		{"unknown flag", []string{"check", "--offest", "3"}, 3},
+		{"bad offset", []string{"check", "--offset", "x"}, 3},
+		{"flag after an argument", []string{"check", "extra", "--offset", "3"}, 3},
+		{"bad format", []string{"ports", "--format", "yaml"}, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, nil, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			if code == 2 {
+				t.Error("exit 2 is Docker HEALTHCHECK's reserved code")
+			}
+		})
+	}
+}
+
+func TestBadInputEveryProblemOneLineEach(t *testing.T) {
+	home := t.TempDir()
+	conf := filepath.Join(home, "repository", "conf", "carbon.xml")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("<Server>\n  <Ports><Offset>2</Offset>\n</Server>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, map[string]string{"CARBONPROBE_TIMEOUT": "soon"},
+		"check", "--profile", "esb", "--offset", "-4", "--carbon-home", home, "--ports", "9443-9440", "--concurrency", "0", "--format", "xml")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3", code)
+	}
+	if stdout != "" {
+		t.Errorf("bad input wrote to stdout: %q", stdout)
+	}
+	want := []string{
+		`carbonprobe: flag --ports "9443-9440": range 9443-9440 runs backwards`,
+		`carbonprobe: flag --profile: unknown profile "esb" (known: carbon, mi, none)`,
+		`carbonprobe: flag --offset: -4 is negative; a port offset is 0 or more`,
+		`carbonprobe: ` + conf + `:3: XML syntax error: element <Ports> closed by </Server>`,
+		`carbonprobe: $CARBONPROBE_TIMEOUT: "soon" is not a duration (examples: 500ms, 2s)`,
+		`carbonprobe: flag --concurrency: "0" is not a whole number from 1 to 4096`,
+		`carbonprobe: flag --format: "xml" is not a format (text, json)`,
+	}
+	if got := strings.TrimSpace(stderr); got != strings.Join(want, "\n") {
+		t.Errorf("stderr:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+		t.Error("a stack trace on bad input")
+	}
+}
+
+func TestOffsetPastMaxPortNamesThePort(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "ports", "--profile", "mi", "--offset", "55000")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3", code)
+	}
+	for _, want := range []string{
+		"carbonprobe: offset 55000 from flag --offset pushes port ldap (10389) to 65389",
+		"carbonprobe: offset 55000 from flag --offset pushes port jmx-server (11111) to 66111, past 65535",
+	} {
+		if strings.Contains(want, "65389") {
+			if strings.Contains(stderr, want) {
+				t.Errorf("reported a port that fits: %s", want)
+			}
+			continue
+		}
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestFlagsAfterArgumentsAreRejected(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "ports", "now", "--offset", "3")
+	if code != 3 || !strings.Contains(stderr, `flag --offset comes after the argument "now" and would be ignored`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "ports", "now")
+	if code != 3 || !strings.Contains(stderr, `unexpected argument "now"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestEnvironmentAndPrecedence(t *testing.T) {
+	env := map[string]string{"CARBONPROBE_OFFSET": "4", "JAVA_OPTS": "-DportOffset=6", "CARBONPROBE_PROFILE": "carbon"}
+	_, stdout, _ := runCLI(t, env, "ports", "--format", "json")
+	var doc struct {
+		Profile string
+		Offset  struct {
+			Value int
+			Kind  string
+			From  string
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Profile != "carbon" || doc.Offset.Value != 4 || doc.Offset.From != "$CARBONPROBE_OFFSET" {
+		t.Errorf("env: profile %s, offset %d from %s; want carbon, 4 from $CARBONPROBE_OFFSET", doc.Profile, doc.Offset.Value, doc.Offset.From)
+	}
+	_, stdout, _ = runCLI(t, env, "ports", "--format", "json", "--offset", "1")
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Offset.Value != 1 || doc.Offset.From != "flag --offset" {
+		t.Errorf("the flag must beat the environment: offset %d from %s", doc.Offset.Value, doc.Offset.From)
+	}
+	delete(env, "CARBONPROBE_OFFSET")
+	_, stdout, _ = runCLI(t, env, "ports", "--format", "json")
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Offset.Value != 6 || doc.Offset.Kind != "sysprop" || doc.Offset.From != "-DportOffset=6 in $JAVA_OPTS" {
+		t.Errorf("JAVA_OPTS: offset %d %s from %s", doc.Offset.Value, doc.Offset.Kind, doc.Offset.From)
+	}
+}
+
+func TestRefusedPortIsNamedInTheVerdict(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	down := testnet.Refused(t)
+	code, stdout, _ := runCLI(t, nil, "check", "--ports", fmt.Sprintf("%d,%d", up.Port, down))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, fmt.Sprintf("UNHEALTHY: 1 problem(s), 1 of 2 required ports up")) ||
+		!strings.Contains(stdout, fmt.Sprintf("  - %d/tcp: refused: nothing listens", down)) {
+		t.Errorf("verdict does not name the refused port:\n%s", stdout)
+	}
+}
+
+// TestSilentPortTimesOutWithinTimeoutPlusTenPercent runs the whole command
+// against a port whose SYNs are dropped: it must fail within --timeout + 10%.
+func TestSilentPortTimesOutWithinTimeoutPlusTenPercent(t *testing.T) {
+	silent := testnet.Silent(t)
+	up := testnet.Listen(t, "127.0.0.1:0")
+	const timeout = time.Second
+	start := time.Now()
+	code, stdout, _ := runCLI(t, nil, "check", "--ports", fmt.Sprintf("%d,%d", up.Port, silent), "--timeout", timeout.String())
+	elapsed := time.Since(start)
+	if code != 1 || !strings.Contains(stdout, fmt.Sprintf("%d/tcp: timeout", silent)) {
+		t.Fatalf("exit %d, output:\n%s", code, stdout)
+	}
+	if elapsed < timeout || elapsed > timeout+timeout/10 {
+		t.Errorf("took %s, want within [%s, %s]", elapsed, timeout, timeout+timeout/10)
+	}
+}
+
+func TestCheckJSONOnStdout(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	code, stdout, stderr := runCLI(t, nil, "check", "--ports", fmt.Sprint(up.Port), "--format", "json")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var doc struct {
+		Schema  string
+		Healthy bool
+		Ports   []struct {
+			Number int
+			State  string
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
+	}
+	if doc.Schema != "carbonprobe/check/v1" || !doc.Healthy || len(doc.Ports) != 1 || doc.Ports[0].Number != up.Port || doc.Ports[0].State != "bound" {
+		t.Errorf("doc = %+v", doc)
+	}
+}
+
+func TestNoColourWithoutATerminal(t *testing.T) {
+	_, stdout, _ := runCLI(t, nil, "ports")
+	if strings.Contains(stdout, "\x1b[") {
+		t.Error("colour codes written to a non-terminal")
+	}
+}
