@@ -1,0 +1,18 @@
+//go:build !linux
+
+package procs
+
+// Cmdline needs Linux's /proc.
+func Cmdline(pid int) ([]string, bool, error) { return nil, false, ErrUnsupported }
+
+// Inspect needs Linux's /proc.
+func Inspect(pid int) (*Carbon, bool, error) { return nil, false, ErrUnsupported }
+
+// Find needs Linux's /proc.
+func Find() ([]Carbon, []string, error) { return nil, nil, ErrUnsupported }
+
+// Pids needs Linux's /proc.
+func Pids() ([]int, error) { return nil, ErrUnsupported }
+
+// FromHome needs Linux's /proc.
+func FromHome(home string) (Carbon, error) { return Carbon{}, ErrUnsupported }
