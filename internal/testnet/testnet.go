@@ -25,7 +25,7 @@ type Listener struct {
 }
 
 // Listen starts a listener on addr ("127.0.0.1:0", "[::1]:0") that accepts,
-// reads until the peer closes, and counts that close.
+// reads until the peer closes, counts that close, and then resets.
 func Listen(t testing.TB, addr string) *Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
@@ -56,6 +56,9 @@ func (l *Listener) serve() {
 				if _, err := c.Read(buf[:]); err != nil {
 					if errors.Is(err, io.EOF) {
 						l.closed.Add(1)
+						// Reset rather than close: the prober's socket then skips
+						// TIME-WAIT, so repeated runs do not fill the table.
+						_ = c.(*net.TCPConn).SetLinger(0)
 					}
 					return
 				}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
+)
+
+// The benchmarks here time the whole process, start-up included, as the
+// peers in shared/research/bench-peers.md were timed: build the binary once,
+// then exec `carbonprobe check` per iteration against loopback listeners.
+// They report the child's peak RSS as maxrss-MiB. docs/performance.md has
+// the figures and how to reproduce them.
+
+// binary builds carbonprobe as a release would be built (static, stripped).
+func binary(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "carbonprobe")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func benchProcess(b *testing.B, wantCode int, ports []int) {
+	bin := binary(b)
+	list := make([]string, len(ports))
+	for i, p := range ports {
+		list[i] = fmt.Sprint(p)
+	}
+	args := []string{"check", "--host", "127.0.0.1", "--ports", strings.Join(list, ","), "--timeout", "1s"}
+	var maxRSS int64
+	b.ResetTimer()
+	for b.Loop() {
+		cmd := exec.Command(bin, args...)
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			b.Fatal(err)
+		}
+		if code != wantCode {
+			out, _ := exec.Command(bin, args...).CombinedOutput()
+			b.Fatalf("exit %d, want %d:\n%s", code, wantCode, out)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > maxRSS {
+			maxRSS = ru.Maxrss
+		}
+	}
+	b.ReportMetric(float64(maxRSS)/1024, "maxrss-MiB")
+}
+
+func listeners(b *testing.B, n int) []int {
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = testnet.Listen(b, "127.0.0.1:0").Port
+	}
+	return ports
+}
+
+// BenchmarkProcessCheck9: nine bound loopback ports. Target: under 5 ms.
+func BenchmarkProcessCheck9(b *testing.B) { benchProcess(b, 0, listeners(b, 9)) }
+
+// BenchmarkProcessCheck2000: 2,000 bound loopback ports. Target: under 80 ms.
+func BenchmarkProcessCheck2000(b *testing.B) { benchProcess(b, 0, listeners(b, 2000)) }
+
+// BenchmarkProcessOneRefused: nine ports, one refused: reported at once, not after a timeout.
+func BenchmarkProcessOneRefused(b *testing.B) {
+	benchProcess(b, 1, append(listeners(b, 8), testnet.Refused(b)))
+}
