@@ -343,8 +343,8 @@ func TestProbeRoles(t *testing.T) {
 	}{
 		{"registry without jmxrmi", [][]byte{capture(t, "list-empty.bin"), capture(t, "lookup-notbound.bin")}, RoleRegistry, "NotBoundException: jmxrmi", ""},
 		{"RMI server port", [][]byte{capture(t, "lookup-nosuchobject.bin")}, RoleObjectEndpoint, "", "no registry object here: NoSuchObjectException: no such object in table"},
-		{"ack then close", nil, RoleUnknown, "", "list(): reply: the peer closed the connection instead of returning"},
-		{"ack then garbage", [][]byte{[]byte("garbage")}, RoleUnknown, "", "list(): reply: expected ReturnData (51), got 67"},
+		{"ack then close", nil, RoleUnknown, "", "list(): the peer closed the connection instead of returning"},
+		{"ack then garbage", [][]byte{[]byte("garbage")}, RoleUnknown, "", "list(): expected ReturnData (51), got 67"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

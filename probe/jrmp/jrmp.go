@@ -110,21 +110,27 @@ func exchange(ctx context.Context, conn net.Conn, req []byte, read func(*source)
 		return nil
 	}
 	if err := read(netSource(conn, MaxReply)); err != nil {
-		return netErr(ctx, "reply", err)
+		return netErr(ctx, "", err)
 	}
 	return nil
 }
 
-// netErr keeps context and deadline errors recognisable (errors.Is) and says
-// which step they hit.
+// netErr keeps context and deadline errors recognisable (errors.Is); step
+// names a failed send.
 func netErr(ctx context.Context, step string, err error) error {
+	if step != "" {
+		step += ": "
+	}
 	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		return fmt.Errorf("%s: %w (%w)", step, ctx.Err(), err)
+		return fmt.Errorf("%s%w (%w)", step, err, ctx.Err())
 	}
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("%s: no complete reply before the deadline: %w", step, err)
+	if errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ErrNotJRMP) {
+		return fmt.Errorf("%sno complete reply before the deadline: %w", step, err)
 	}
-	return fmt.Errorf("%s: %w", step, err)
+	if step == "" {
+		return err
+	}
+	return fmt.Errorf("%s%w", step, err)
 }
 
 // Handshake sends the JRMP header for the stream protocol and reads the
