@@ -1,0 +1,205 @@
+package render
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe"
+)
+
+// JUnit output follows the de-facto format CI servers read (Jenkins' junit and
+// xunit plugins, GitLab, GitHub actions that publish test reports): the shape
+// Apache Ant's XMLJUnitResultFormatter writes, with the <skipped> element that
+// Surefire and Jenkins added. testdata/junit/junit.xsd is that format as a
+// schema, and the tests validate every golden file against it.
+
+// JUnitOptions adds what a caller knows beyond the report.
+type JUnitOptions struct {
+	Suite      string    // the testsuite's name; default: the product, host and offset
+	Timestamp  time.Time // when the check began; left out when zero
+	Properties []JUnitProperty
+	Cases      []JUnitCase // test cases after the ports' (wait: the server process)
+}
+
+// JUnitProperty is one <property name value>.
+type JUnitProperty struct{ Name, Value string }
+
+// JUnitCase is a test case beyond the ports.
+type JUnitCase struct {
+	Name    string
+	Time    time.Duration
+	Failure string // one line; "" when the case passed
+	Type    string // the failure's kind, e.g. "server-exited"
+	Text    string // the failure's body, or the passed case's system-out
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Hostname   string          `xml:"hostname,attr"`
+	Properties []JUnitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Skipped   *junitMessage `xml:"skipped"`
+	Failure   *junitMessage `xml:"failure"`
+	Error     *junitMessage `xml:"error"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// MarshalXML writes a property as <property name="" value=""/>.
+func (p JUnitProperty) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	start.Attr = []xml.Attr{{Name: xml.Name{Local: "name"}, Value: p.Name}, {Name: xml.Name{Local: "value"}, Value: p.Value}}
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	return e.EncodeToken(start.End())
+}
+
+// CheckJUnit writes a report as a JUnit XML document: one test case per fixed
+// port (a required port that is down is a <failure> with the verdict's line;
+// an optional port that is not open, or one that is off, is <skipped>), the
+// random-port kinds and the offset as properties.
+func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
+	class := "carbonprobe." + rep.Spec.Profile
+	suite := junitSuite{
+		Name:     opt.Suite,
+		Time:     seconds(rep.Elapsed),
+		Hostname: rep.Host,
+	}
+	if suite.Name == "" {
+		suite.Name = fmt.Sprintf("carbonprobe %s on %s, %s", specTitle(rep.Spec), rep.Host, offsetText(rep.Spec))
+	}
+	if !opt.Timestamp.IsZero() {
+		// Ant's format: ISO 8601 without a zone, in UTC.
+		suite.Timestamp = opt.Timestamp.UTC().Format("2006-01-02T15:04:05")
+	}
+	suite.Properties = append(junitProperties(rep), opt.Properties...)
+
+	if rep.HostErr != "" {
+		suite.Cases = append(suite.Cases, junitCase{Name: "host " + rep.Host + " resolves", Classname: class, Time: seconds(0),
+			Error: &junitMessage{Message: rep.HostErr, Type: "host", Text: rep.HostErr + ": nothing was checked"}})
+	}
+	for _, r := range rep.Results {
+		suite.Cases = append(suite.Cases, portCase(rep, r, class))
+	}
+	for _, c := range opt.Cases {
+		jc := junitCase{Name: c.Name, Classname: class, Time: seconds(c.Time)}
+		if c.Failure != "" {
+			jc.Failure = &junitMessage{Message: c.Failure, Type: c.Type, Text: c.Text}
+		} else {
+			jc.SystemOut = c.Text
+		}
+		suite.Cases = append(suite.Cases, jc)
+	}
+	for _, c := range suite.Cases {
+		suite.Tests++
+		switch {
+		case c.Failure != nil:
+			suite.Failures++
+		case c.Error != nil:
+			suite.Errors++
+		case c.Skipped != nil:
+			suite.Skipped++
+		}
+	}
+	if ws := rep.Warnings(); len(ws) > 0 {
+		suite.SystemOut = "warnings:\n" + strings.Join(ws, "\n") + "\n"
+	}
+
+	doc := junitSuites{Name: "carbonprobe", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Time: suite.Time, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func portCase(rep probe.Report, r probe.Result, class string) junitCase {
+	p := r.Port
+	c := junitCase{Name: p.Label(), Classname: class, Time: seconds(r.Latency)}
+	about := fmt.Sprintf("need: %s\nwhy this number: %s\nsource: %s", p.Need, p.Why, p.Source)
+	if p.Condition != "" {
+		about += "\ncondition: " + p.Condition
+	}
+	switch {
+	case rep.HostErr != "" && p.Need != expect.Off:
+		c.Skipped = &junitMessage{Message: "not dialled: " + rep.HostErr}
+	case p.Need == expect.Off:
+		c.Skipped = &junitMessage{Message: "off: " + p.Condition}
+	case !portOK(rep, r):
+		c.Failure = &junitMessage{Message: problemOf(rep, r), Type: string(r.State), Text: problemOf(rep, r) + "\n" + about}
+	case p.Need == expect.Optional && r.State != probe.Bound && r.State != probe.Answered:
+		msg := fmt.Sprintf("optional, %s", r.State)
+		if r.Detail != "" {
+			msg += ": " + r.Detail
+		}
+		if p.Condition != "" {
+			msg += " (" + p.Condition + ")"
+		}
+		c.Skipped = &junitMessage{Message: msg}
+	case r.State == probe.Silent:
+		c.SystemOut = fmt.Sprintf("unconfirmed: %s\n%s", r.Detail, about)
+	}
+	return c
+}
+
+func junitProperties(rep probe.Report) []JUnitProperty {
+	props := []JUnitProperty{
+		{"host", rep.Host},
+		{"profile", rep.Spec.Profile},
+	}
+	if rep.Spec.Profile != expect.NoProfile {
+		props = append(props,
+			JUnitProperty{"offset", strconv.Itoa(rep.Spec.Offset.Value)},
+			JUnitProperty{"offset.from", rep.Spec.Offset.From})
+	}
+	props = append(props, JUnitProperty{"dial.timeout", rep.Timeout.String()})
+	for _, r := range rep.Spec.Random {
+		v := fmt.Sprintf("%s: %s; a new number at every start, never in the verdict; pin: %s", expectedWord(r.Expected), r.Why, r.Pin)
+		props = append(props, JUnitProperty{"random." + r.Kind + "/" + string(r.Proto), v})
+	}
+	return props
+}
+
+// seconds formats a duration as JUnit's time attribute: seconds, to the microsecond.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 6, 64)
+}

@@ -1,0 +1,89 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe"
+)
+
+// Quiet writes the verdict on one line, for `docker inspect` health logs and
+// Kubernetes events, which show a probe's output on one line:
+//
+//	healthy: mi offset 3, 4/4 required ports up
+//	unhealthy: mi offset 3, 2/4 required ports up; down: passthrough-https 8246/tcp refused, management-https 9157/tcp timeout
+//
+// notes are appended after "; " (wait adds why it stopped).
+func Quiet(w io.Writer, rep probe.Report, notes ...string) error {
+	_, err := io.WriteString(w, QuietLine(rep, notes...)+"\n")
+	return err
+}
+
+// QuietLine is the line Quiet writes, without its newline.
+func QuietLine(rep probe.Report, notes ...string) string {
+	var b strings.Builder
+	if rep.Healthy() {
+		b.WriteString("healthy: ")
+	} else {
+		b.WriteString("unhealthy: ")
+	}
+	if rep.HostErr != "" {
+		b.WriteString(rep.HostErr + ": nothing was checked")
+	} else {
+		var required, up int
+		var down, unconfirmed []string
+		for _, r := range rep.Results {
+			if r.Port.Need != expect.Required {
+				continue
+			}
+			required++
+			switch {
+			case !portOK(rep, r):
+				down = append(down, fmt.Sprintf("%s %s", r.Port.Label(), r.State))
+			case r.State == probe.Silent:
+				up++
+				unconfirmed = append(unconfirmed, r.Port.Label())
+			default:
+				up++
+			}
+		}
+		fmt.Fprintf(&b, "%s, %d/%d required ports up", quietSubject(rep.Spec), up, required)
+		if len(down) > 0 {
+			b.WriteString("; down: " + strings.Join(down, ", "))
+		}
+		if len(unconfirmed) > 0 {
+			b.WriteString("; unconfirmed (UDP silence): " + strings.Join(unconfirmed, ", "))
+		}
+	}
+	for _, n := range notes {
+		if n != "" {
+			b.WriteString("; " + n)
+		}
+	}
+	// One line whatever a detail holds: a newline would split a health log entry.
+	return strings.NewReplacer("\n", " ", "\r", " ").Replace(b.String())
+}
+
+func quietSubject(spec expect.Spec) string {
+	if spec.Profile == expect.NoProfile {
+		return "ad-hoc ports"
+	}
+	return fmt.Sprintf("%s offset %d", spec.Profile, spec.Offset.Value)
+}
+
+// portOK tells whether one result passes the report's rules, asked of the
+// report itself so that the renderers never disagree with the verdict.
+func portOK(rep probe.Report, r probe.Result) bool {
+	return probe.Report{Spec: rep.Spec, Host: rep.Host, Results: []probe.Result{r}}.Err() == nil
+}
+
+// problemOf is the verdict's line for one result, "" when it passes.
+func problemOf(rep probe.Report, r probe.Result) string {
+	err := probe.Report{Spec: rep.Spec, Host: rep.Host, Results: []probe.Result{r}}.Err()
+	if err == nil {
+		return ""
+	}
+	return strings.Join(problemLines(err), "; ")
+}
