@@ -32,7 +32,8 @@ type Options struct {
 	// OffsetIn says how the offset reaches the server: "flag" (default: -DportOffset after the
 	// main class, as wso2server.sh does), "jvm" (a JVM -D option), "carbon.xml" (carbon profile),
 	// "deployment.toml" (mi profile), or "default": none at all, so the profile's own default
-	// (carbon 0, mi 10) applies; "default" skips the test when those fixed ports are busy.
+	// (carbon 0, mi 10) applies; "default" skips the test when those fixed ports are busy
+	// (unless NoWait: then nothing is checked or reserved).
 	OffsetIn string
 	JVMArgs  []string          // extra JVM flags, after the harness's own (a later -Dk=v wins)
 	Props    map[string]string // carbonlike.* options, e.g. {"carbonlike.delay": "500"}
@@ -167,6 +168,8 @@ func chooseOffset(t testing.TB, opt Options) (int, []int) {
 	switch {
 	case opt.OffsetSet:
 		return opt.Offset, nil
+	case opt.OffsetIn == "default" && opt.NoWait:
+		return DefaultOffset(opt.Profile), nil // the caller handles whatever the server reports
 	case opt.OffsetIn == "default":
 		off := DefaultOffset(opt.Profile)
 		ports, ok := reserve(opt.Profile, off)
@@ -182,7 +185,14 @@ func chooseOffset(t testing.TB, opt Options) (int, []int) {
 	return off, ports
 }
 
+// testHookLaunch, when set by this package's tests, runs after the offset is chosen and reserved
+// and before the JVM starts: the moment another process can take a port.
+var testHookLaunch func(offset int)
+
 func launch(t testing.TB, classes string, opt Options, offset int, ports []int) (*Server, error) {
+	if testHookLaunch != nil {
+		testHookLaunch(offset)
+	}
 	if err := writeOffsetConfig(opt, offset); err != nil {
 		return nil, err
 	}
