@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe/kdccheck"
 )
 
 // State is what a dial found on a port.
@@ -39,8 +40,11 @@ const (
 // Options says where and how to probe.
 type Options struct {
 	Host        string        // a name or an IP literal; default 127.0.0.1
-	Timeout     time.Duration // per dial; default DefaultTimeout
-	Concurrency int           // dials at once; default DefaultConcurrency
+	Timeout     time.Duration // per port, for the dial and the protocol exchange; default DefaultTimeout
+	Concurrency int           // ports probed at once; default DefaultConcurrency
+	NoVerify    bool          // only dial; do not check what answers
+	CertWarn    time.Duration // warn when a certificate expires within this; 0: httpcheck.DefaultWarnWithin
+	Realm       string        // Kerberos realm for the KDC probe; default kdccheck.DefaultRealm
 }
 
 func (o Options) withDefaults() Options {
@@ -53,6 +57,9 @@ func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
+	if o.Realm == "" {
+		o.Realm = kdccheck.DefaultRealm
+	}
 	return o
 }
 
@@ -60,8 +67,9 @@ func (o Options) withDefaults() Options {
 type Result struct {
 	Port    expect.Port
 	State   State
-	Latency time.Duration
-	Detail  string // why it failed, or what answered
+	Latency time.Duration // to the connect's outcome
+	Detail  string        // why it failed
+	Answer  *Answer       // what answered, when the port accepted and its role has a check
 }
 
 // Report is the outcome of one check of one server.
@@ -71,6 +79,7 @@ type Report struct {
 	Timeout time.Duration
 	Results []Result // in the Spec's port order
 	HostErr string   // the host could not be resolved: nothing was dialled
+	Notes   []string // findings across ports, such as swapped JMX ports
 	Elapsed time.Duration
 }
 
@@ -103,6 +112,9 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 		})
 	}
 	_ = g.Wait() // the goroutines return no errors: every outcome is a Result
+	if n := swapNote(rep.Results); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	rep.Elapsed = time.Since(start)
 	return rep
 }
@@ -135,7 +147,7 @@ func dial(ctx context.Context, opt Options, p expect.Port) Result {
 	addr := net.JoinHostPort(opt.Host, strconv.Itoa(p.Number))
 	start := time.Now()
 	if p.Proto == expect.UDP {
-		return dialUDP(ctx, addr, p, start)
+		return dialUDP(ctx, addr, opt, p, start)
 	}
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	res := Result{Port: p, Latency: time.Since(start)}
@@ -143,15 +155,18 @@ func dial(ctx context.Context, opt Options, p expect.Port) Result {
 		res.State, res.Detail = classify(err)
 		return res
 	}
-	conn.Close()
+	defer conn.Close()
 	res.State = Bound
+	if !opt.NoVerify {
+		res.Answer = verifyTCP(ctx, conn, opt, p)
+	}
 	return res
 }
 
 // dialUDP sends one empty datagram on a connected socket and waits for an
 // answer. Linux reports an ICMP port unreachable as ECONNREFUSED on the next
 // read; without one, silence means "open or filtered", never "up".
-func dialUDP(ctx context.Context, addr string, p expect.Port, start time.Time) Result {
+func dialUDP(ctx context.Context, addr string, opt Options, p expect.Port, start time.Time) Result {
 	res := Result{Port: p}
 	conn, err := dialer.DialContext(ctx, "udp", addr)
 	if err != nil {
@@ -160,6 +175,12 @@ func dialUDP(ctx context.Context, addr string, p expect.Port, start time.Time) R
 		return res
 	}
 	defer conn.Close()
+	if p.Role == expect.RoleKDC && !opt.NoVerify {
+		res.State, res.Answer = verifyKDC(ctx, conn.(*net.UDPConn), opt, p)
+		res.Latency = time.Since(start)
+		res.Detail = udpDetail(res.State)
+		return res
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
@@ -175,9 +196,22 @@ func dialUDP(ctx context.Context, addr string, p expect.Port, start time.Time) R
 	}
 	res.State, res.Detail = classify(err)
 	if res.State == Timeout {
-		res.State, res.Detail = Silent, "no answer and no ICMP refusal: something may listen, or a firewall drops; UDP silence proves nothing"
+		res.State = Silent
+	}
+	if d := udpDetail(res.State); d != "" {
+		res.Detail = d
 	}
 	return res
+}
+
+func udpDetail(s State) string {
+	switch s {
+	case Silent:
+		return "no answer and no ICMP refusal: something may listen, or a firewall drops; UDP silence proves nothing"
+	case Refused:
+		return "nothing listens"
+	}
+	return ""
 }
 
 // classify turns a dial error into a state and a short reason.

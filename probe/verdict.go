@@ -19,12 +19,14 @@ func (r Report) Err() error {
 		if res.Port.Need != expect.Required {
 			continue
 		}
-		switch res.State {
-		case Bound, Answered, Silent, Skipped:
-			continue
+		switch {
+		case res.wrongAnswer():
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s", res.Port.Label(), wrongText(res)))
+		case res.State == Bound, res.State == Answered, res.State == Silent, res.State == Skipped:
+		default:
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s (expected %s)",
+				res.Port.Label(), res.State, res.Detail, expectedText(r, res.Port)))
 		}
-		errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s (expected %s)",
-			res.Port.Label(), res.State, res.Detail, expectedText(r, res.Port)))
 	}
 	return errs.ErrorOrNil()
 }
@@ -32,12 +34,52 @@ func (r Report) Err() error {
 // Healthy reports whether every required port answered.
 func (r Report) Healthy() bool { return r.Err() == nil }
 
+// wrongAnswer reports whether the port accepted but the wrong protocol answered.
+func (res Result) wrongAnswer() bool {
+	return (res.State == Bound || res.State == Answered) && res.Answer != nil && !res.Answer.OK
+}
+
+func wrongText(res Result) string {
+	want := roleNames[res.Port.Role]
+	if res.Answer.Seen == "" {
+		return fmt.Sprintf("no answer as %s: %s", want, res.Answer.Detail)
+	}
+	return fmt.Sprintf("%s answered, not %s: %s", res.Answer.Seen, want, res.Answer.Detail)
+}
+
+// roleNames say in words what must answer.
+var roleNames = map[expect.Role]string{
+	expect.RoleTCP: "a TCP listener", expect.RoleUDP: "a UDP listener",
+	expect.RoleHTTP: "HTTP", expect.RoleHTTPS: "HTTPS", expect.RoleLDAP: "LDAP",
+	expect.RoleKDC: "a Kerberos KDC", expect.RoleRMIRegistry: "an RMI registry", expect.RoleRMIServer: "an RMI server",
+}
+
+// Up reports whether a port is there as expected: accepted, and where its
+// protocol was checked, the right protocol answered. A silent UDP port counts:
+// it is only a warning.
+func (res Result) Up() bool {
+	switch res.State {
+	case Bound, Answered, Silent:
+		return !res.wrongAnswer()
+	}
+	return false
+}
+
 // Warnings are things a person should know that do not make the check fail.
 func (r Report) Warnings() []string {
 	var out []string
+	out = append(out, r.Notes...)
 	for _, res := range r.Results {
-		if res.Port.Need == expect.Required && res.State == Silent {
+		switch {
+		case res.Port.Need == expect.Required && res.State == Silent:
 			out = append(out, fmt.Sprintf("%s: unconfirmed: %s", res.Port.Label(), res.Detail))
+		case res.Port.Need == expect.Optional && res.wrongAnswer():
+			out = append(out, fmt.Sprintf("%s (optional): %s", res.Port.Label(), wrongText(res)))
+		}
+		if res.Answer != nil {
+			for _, w := range res.Answer.Warnings {
+				out = append(out, fmt.Sprintf("%s: %s", res.Port.Label(), w))
+			}
 		}
 	}
 	return out

@@ -181,3 +181,55 @@ func UDPUnbound(t testing.TB) int {
 	pc.Close()
 	return port
 }
+
+// Stream is a loopback listener that sends garbage to every peer, up to a
+// limit per connection, and counts what the peers took.
+type Stream struct {
+	Port int
+	sent atomic.Int64
+}
+
+// Sent is how many bytes the peers have taken in all.
+func (s *Stream) Sent() int64 { return s.sent.Load() }
+
+// Streamer starts a Stream that sends up to limit bytes per connection
+// without reading anything: a hostile or broken peer.
+func Streamer(t testing.TB, limit int64) *Stream {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Stream{Port: ln.Addr().(*net.TCPAddr).Port}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		chunk := make([]byte, 32<<10)
+		for i := range chunk {
+			chunk[i] = byte(i*7 + 13) // not the start of any protocol's reply
+		}
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+				for n := int64(0); n < limit; {
+					w, err := c.Write(chunk[:min(int64(len(chunk)), limit-n)])
+					n += int64(w)
+					s.sent.Add(int64(w))
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return s
+}

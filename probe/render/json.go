@@ -97,9 +97,27 @@ func PortsJSON(w io.Writer, spec expect.Spec) error {
 
 type jsonResult struct {
 	jsonPort
-	State     string  `json:"state"`
-	LatencyMS float64 `json:"latency_ms"`
-	Detail    string  `json:"detail,omitempty"`
+	State     string      `json:"state"`
+	LatencyMS float64     `json:"latency_ms"`
+	Detail    string      `json:"detail,omitempty"`
+	Answer    *jsonAnswer `json:"answer,omitempty"`
+}
+
+type jsonAnswer struct {
+	Protocol string            `json:"protocol"`
+	OK       bool              `json:"ok"`
+	Detail   string            `json:"detail"`
+	Seen     string            `json:"seen,omitempty"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	Warnings []string          `json:"warnings,omitempty"`
+	TookMS   float64           `json:"took_ms"`
+}
+
+func answerJSON(a *probe.Answer) *jsonAnswer {
+	if a == nil {
+		return nil
+	}
+	return &jsonAnswer{a.Protocol, a.OK, a.Detail, a.Seen, a.Fields, a.Warnings, ms(a.Took)}
 }
 
 // CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
@@ -107,7 +125,7 @@ func CheckJSON(w io.Writer, rep probe.Report) error {
 	spec := specJSON(rep.Spec)
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
-		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail}
+		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer)}
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {

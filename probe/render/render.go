@@ -115,11 +115,11 @@ func CheckText(w io.Writer, rep probe.Report, st Style) error {
 	t := &table{header: []string{"NAME", "PORT", "PROTO", "NEED", "STATE", "LATENCY", "DETAIL"}}
 	for _, r := range rep.Results {
 		detail := r.Detail
-		if r.State == probe.Bound || r.State == probe.Answered {
-			detail = "" // the state says it all; later: what answered
+		if r.Answer != nil {
+			detail = r.Answer.Detail
 		}
 		t.add(plain(r.Port.Name), plain(strconv.Itoa(r.Port.Number)), plain(string(r.Port.Proto)),
-			plain(string(r.Port.Need)), colored(string(r.State), stateColor(r)), plain(latency(r)), plain(detail))
+			plain(string(r.Port.Need)), colored(stateText(r), stateColor(r)), plain(latency(r)), plain(detail))
 	}
 	ew.table(t, st)
 
@@ -141,7 +141,7 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 	for _, r := range rep.Results {
 		if r.Port.Need == expect.Required {
 			required++
-			if r.State == probe.Bound || r.State == probe.Answered || r.State == probe.Silent {
+			if r.Up() {
 				up++
 			}
 		}
@@ -202,7 +202,25 @@ func needColor(n expect.Need) string {
 	return dim
 }
 
+// stateText is the state, and for a port whose protocol was checked, whether
+// the right one answered: "bound+http", "bound, not ldap".
+func stateText(r probe.Result) string {
+	if r.Answer == nil {
+		return string(r.State)
+	}
+	if r.Answer.OK {
+		return string(r.State) + "+" + string(r.Port.Role)
+	}
+	return string(r.State) + ", not " + string(r.Port.Role)
+}
+
 func stateColor(r probe.Result) string {
+	if r.Answer != nil && !r.Answer.OK {
+		if r.Port.Need == expect.Required {
+			return red
+		}
+		return yellow
+	}
 	switch r.State {
 	case probe.Bound, probe.Answered:
 		return green

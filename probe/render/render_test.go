@@ -98,11 +98,24 @@ func TestCheckGolden(t *testing.T) {
 	healthy := report(t, spec(t, "mi", "3", ""), map[string]probe.State{"ldap": probe.Refused, "kdc": probe.Refused, "jmx-registry": probe.Refused, "jmx-server": probe.Refused})
 	unhealthy := report(t, spec(t, "carbon", "2", "8000/udp"), map[string]probe.State{
 		"https": probe.Refused, "jmx-server": probe.Timeout, "ldap": probe.Refused, "kdc": probe.Refused, "8000/udp": probe.Silent})
+	verified := report(t, spec(t, "carbon", "2", ""), map[string]probe.State{"ldap": probe.Refused, "kdc": probe.Refused})
+	answers := map[string]*probe.Answer{
+		"https": {Protocol: "https", OK: true, Detail: "TLS 1.3, CN=localhost, O=WSO2 (self-issued), 364 days left; HTTP/1.1 200",
+			Warnings: []string{"WSO2's default self-signed certificate: replace it before production"}, Took: 900 * time.Microsecond},
+		"http":         {Protocol: "http", OK: true, Detail: "HTTP/1.1 200, Server: WSO2 Carbon Server", Took: 60 * time.Microsecond},
+		"jmx-registry": {Protocol: "rmi-registry", Detail: "RMI server: JRMP with exported objects, no registry", Seen: "an RMI server", Fields: map[string]string{"rmi_role": "object-endpoint"}},
+		"jmx-server":   {Protocol: "rmi-server", Detail: "RMI registry; jmxrmi -> 127.0.0.1:10001 (UnicastRef)", Seen: "an RMI registry", Fields: map[string]string{"rmi_role": "registry"}},
+	}
+	for i := range verified.Results {
+		verified.Results[i].Answer = answers[verified.Results[i].Port.Name]
+	}
+	verified.Notes = []string{"the JMX ports are swapped: the registry answers on 11113 and the RMI server on 10001"}
 	for _, tc := range []struct {
 		name  string
 		rep   probe.Report
 		style Style
 	}{
+		{"check-carbon-verified.txt", verified, Style{}},
 		{"check-mi-healthy.txt", healthy, Style{}},
 		{"check-carbon-unhealthy.txt", unhealthy, Style{}},
 		{"check-carbon-unhealthy.color.txt", unhealthy, Style{Color: true}},
@@ -121,7 +134,7 @@ func TestCheckGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		rep  probe.Report
-	}{{"check-mi-healthy.json", healthy}, {"check-carbon-unhealthy.json", unhealthy}} {
+	}{{"check-mi-healthy.json", healthy}, {"check-carbon-unhealthy.json", unhealthy}, {"check-carbon-verified.json", verified}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
 			if err := CheckJSON(&b, tc.rep); err != nil {
