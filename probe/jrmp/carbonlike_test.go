@@ -165,3 +165,26 @@ func TestCarbonlikeRegistryWithoutJMXServer(t *testing.T) {
 		t.Errorf("Probe = %+v", res)
 	}
 }
+
+// BenchmarkProbeCarbonlike: dial, handshake, list(), lookup("jmxrmi"),
+// DgcAck and close against the real JDK registry on loopback.
+func BenchmarkProbeCarbonlike(b *testing.B) {
+	if testing.Short() {
+		b.Skip("starts a JVM; skipped with -short")
+	}
+	s := carbonlike.Start(b, carbonlike.Options{JVMArgs: []string{"-Djava.rmi.server.hostname=127.0.0.1"}})
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Ports["jmx-registry"]))
+	for b.Loop() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := jrmp.Probe(ctx, c)
+		c.Close()
+		cancel()
+		if err != nil || res.JMX == nil {
+			b.Fatalf("Probe = %+v, %v", res, err)
+		}
+	}
+}

@@ -76,7 +76,8 @@ type source struct {
 	read int64
 	// over is the error for running past left: errLimit on a connection,
 	// errTruncated for a byte slice (whose end is the limit).
-	over error
+	over    error
+	scratch [8]byte
 }
 
 type byteReader interface {
@@ -146,8 +147,23 @@ func (s *source) skip(n int64) error {
 	return nil
 }
 
+// fixed reads n <= 8 bytes into the scratch buffer, without allocating.
+func (s *source) fixed(n int) ([]byte, error) {
+	if int64(n) > s.left {
+		return nil, s.tooLong("data", n)
+	}
+	b := s.scratch[:n]
+	k, err := io.ReadFull(s.r, b)
+	s.left -= int64(k)
+	s.read += int64(k)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	return b, nil
+}
+
 func (s *source) u16() (uint16, error) {
-	b, err := s.full(2)
+	b, err := s.fixed(2)
 	if err != nil {
 		return 0, err
 	}
@@ -155,7 +171,7 @@ func (s *source) u16() (uint16, error) {
 }
 
 func (s *source) u32() (uint32, error) {
-	b, err := s.full(4)
+	b, err := s.fixed(4)
 	if err != nil {
 		return 0, err
 	}
@@ -163,7 +179,7 @@ func (s *source) u32() (uint32, error) {
 }
 
 func (s *source) u64() (uint64, error) {
-	b, err := s.full(8)
+	b, err := s.fixed(8)
 	if err != nil {
 		return 0, err
 	}
@@ -585,7 +601,7 @@ func (d *decoder) classDescTC(tc byte) (*classDesc, error) {
 		if int64(n)*3 > d.src.left {
 			return nil, d.src.tooLong("a field count", n)
 		}
-		desc.fields = make([]fieldDesc, 0, n)
+		desc.fields = make([]fieldDesc, 0, min(n, 16))
 		for i := 0; i < int(n); i++ {
 			typ, err := d.src.byte()
 			if err != nil {
@@ -749,8 +765,7 @@ func (d *decoder) newArray() (any, error) {
 		return nil, fmt.Errorf("array %s of negative length %d", safe(desc.name), n)
 	}
 	a.n = int(n)
-	width := map[byte]int64{'B': 1, 'Z': 1, 'C': 2, 'S': 2, 'I': 4, 'F': 4, 'J': 8, 'D': 8}[desc.name[1]]
-	if width > 0 {
+	if width := primitiveWidth(desc.name[1]); width > 0 {
 		// Primitive contents matter to no RMI answer we read: skip them.
 		return a, d.src.skip(n * width)
 	}
@@ -770,6 +785,21 @@ func (d *decoder) newArray() (any, error) {
 		}
 	}
 	return a, nil
+}
+
+// primitiveWidth is the size of a primitive array element, 0 for references.
+func primitiveWidth(code byte) int64 {
+	switch code {
+	case 'B', 'Z':
+		return 1
+	case 'C', 'S':
+		return 2
+	case 'I', 'F':
+		return 4
+	case 'J', 'D':
+		return 8
+	}
+	return 0
 }
 
 func (d *decoder) newEnum() (any, error) {
@@ -813,7 +843,7 @@ func (it *items) fill() {
 }
 
 func (it *items) next(n int) ([]byte, error) {
-	out := make([]byte, 0, n)
+	var out []byte // grown as data is found: n comes from the peer
 	for len(out) < n {
 		it.fill()
 		if len(it.buf) == 0 {
