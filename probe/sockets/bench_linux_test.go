@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 var (
 	benchPairs    = flag.Int("sockets.pairs", 5000, "connected loopback TCP pairs the benchmarks open (2 sockets each)")
 	benchTimeWait = flag.Int("sockets.timewait", 0, "TIME-WAIT entries the benchmarks leave behind first (they last 60 s)")
+	benchFirst    = flag.Bool("sockets.listenersfirst", false, "open the listeners of interest before the connections, as a server does (owner scans stop early)")
 )
 
 // benchHost fills the socket table the way a busy server host looks: many
@@ -36,6 +38,9 @@ func newBenchHost(b *testing.B, pairs, timeWait int) *benchHost {
 	b.Helper()
 	h := &benchHost{}
 	b.Cleanup(h.close)
+	if *benchFirst {
+		h.listen(b)
+	}
 	noise, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -59,15 +64,10 @@ func newBenchHost(b *testing.B, pairs, timeWait int) *benchHost {
 		}
 		h.conns = append(h.conns, c, <-accepted)
 	}
-	// The listeners of interest come last, so their fds are the highest and
-	// an owner scan that stops early gets no help from the order.
-	for range 3 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		h.listeners = append(h.listeners, l)
-		h.ports = append(h.ports, uint16(l.Addr().(*net.TCPAddr).Port))
+	// By default the listeners of interest come last, so their fds are the
+	// highest and an owner scan that stops early gets no help from the order.
+	if !*benchFirst {
+		h.listen(b)
 	}
 	// The accepting side closes first, so TIME-WAIT lands on the listener's
 	// port and no ephemeral port stays taken.
@@ -95,6 +95,17 @@ func newBenchHost(b *testing.B, pairs, timeWait int) *benchHost {
 		l.Close()
 	}
 	return h
+}
+
+func (h *benchHost) listen(b *testing.B) {
+	for range 3 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.listeners = append(h.listeners, l)
+		h.ports = append(h.ports, uint16(l.Addr().(*net.TCPAddr).Port))
+	}
 }
 
 func (h *benchHost) close() {
@@ -190,6 +201,25 @@ func BenchmarkSocketTable(b *testing.B) {
 			check(b, socks)
 		}
 	})
+
+	var sportExpr []string
+	for _, p := range h.ports {
+		sportExpr = append(sportExpr, "sport = :"+strconv.Itoa(int(p)))
+	}
+	ssFilter := "( " + strings.Join(sportExpr, " or ") + " )"
+	for _, ss := range []struct{ name, flags string }{{"table/ss-exec", "-Hltn"}, {"both/ss-p-exec", "-Hltnp"}} {
+		b.Run(ss.name, func(b *testing.B) {
+			if _, err := exec.LookPath("ss"); err != nil {
+				b.Skip("no ss here")
+			}
+			for b.Loop() {
+				out, err := exec.Command("ss", ss.flags, ssFilter).Output()
+				if err != nil || strings.Count(string(out), "\n") != len(h.ports) {
+					b.Fatalf("ss %s: %v\n%s", ss.flags, err, out)
+				}
+			}
+		})
+	}
 
 	socks, err := Listeners(ctx, filter)
 	if err != nil {

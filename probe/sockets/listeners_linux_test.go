@@ -294,3 +294,37 @@ func TestSocketInode(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnedByManyFds drives the pipelined fd reading: enough fds for several
+// getdents batches, every socket among them found, and an early stop.
+func TestOwnedByManyFds(t *testing.T) {
+	var inodes []uint64
+	for range 3000 {
+		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { u.Close() })
+		inodes = append(inodes, inodeOf(t, u))
+	}
+	owned, err := OwnedBy(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ino := range inodes {
+		if !owned[ino] {
+			t.Fatalf("OwnedBy lacks inode %d of %d sockets", ino, len(inodes))
+		}
+	}
+	seen := 0
+	if err := socketInodes(os.Getpid(), func(ino uint64) bool { seen++; return ino != inodes[1000] }); err != nil {
+		t.Fatal(err)
+	}
+	if seen >= len(owned) {
+		t.Errorf("socketInodes did not stop early: saw %d of %d", seen, len(owned))
+	}
+	got, notes, err := FindOwners(context.Background(), []uint64{inodes[10], inodes[2999]})
+	if err != nil || got[inodes[10]].PID != os.Getpid() || got[inodes[2999]].PID != os.Getpid() || len(notes) != 0 {
+		t.Errorf("FindOwners: %v %q %v", got, notes, err)
+	}
+}

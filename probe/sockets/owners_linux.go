@@ -13,8 +13,10 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -167,6 +169,11 @@ func scanOwners(ctx context.Context, want map[uint64]bool, uids map[uint32]bool,
 // socketInodes calls fn with the inode of every socket among pid's fds until
 // fn returns false. A process that has gone gives an error matching
 // fs.ErrNotExist.
+//
+// A readlink of /proc/PID/fd/N costs the kernel about 1.5 µs, which makes a
+// JVM with 10,000 connections cost 15 ms. Past the first directory batch the
+// links are therefore read by a small pipeline: getdents on one goroutine,
+// readlinks on others, results handed to fn in fd order.
 func socketInodes(pid int, fn func(uint64) bool) error {
 	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
 	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -174,37 +181,134 @@ func socketInodes(pid int, fn func(uint64) bool) error {
 		return &fs.PathError{Op: "open", Path: dir, Err: gone(err)}
 	}
 	defer unix.Close(dfd)
-	b := dirBufs.Get().(*dirBuf)
-	defer dirBufs.Put(b)
-	ne := binary.NativeEndian
-	for {
-		n, err := unix.Getdents(dfd, b.dents[:])
+	first := dirBufs.Get().(*dirBuf)
+	defer dirBufs.Put(first)
+	n, err := unix.Getdents(dfd, first.dents[:])
+	if err != nil {
+		return &fs.PathError{Op: "getdents", Path: dir, Err: gone(err)}
+	}
+	if n <= 0 {
+		return nil
+	}
+	// Most processes have fewer fds than one batch holds: read them here.
+	if n < len(first.dents)/2 {
+		var stopped bool
+		err := eachLink(dfd, first, n, func(ino uint64) bool { stopped = !fn(ino); return !stopped })
 		if err != nil {
-			return &fs.PathError{Op: "getdents", Path: dir, Err: gone(err)}
+			return &fs.PathError{Op: "getdents", Path: dir, Err: err}
 		}
-		if n <= 0 {
+		return nil
+	}
+	return pipelineLinks(dfd, dir, first, n, fn)
+}
+
+// eachLink reads the links of the n bytes of dirents in b.
+func eachLink(dfd int, b *dirBuf, n int, fn func(uint64) bool) error {
+	ne := binary.NativeEndian
+	// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+	for off := 0; off+19 < n; {
+		reclen := int(ne.Uint16(b.dents[off+16:]))
+		if reclen < 20 || off+reclen > n {
+			return errors.New("malformed directory entry")
+		}
+		name := b.dents[off+19 : off+reclen]
+		off += reclen
+		if bytes.IndexByte(name, 0) < 1 || name[0] == '.' {
+			continue
+		}
+		l, err := readlinkat(dfd, &name[0], b.link[:])
+		if err != nil {
+			continue // closed since getdents
+		}
+		if ino, ok := socketInode(b.link[:l]); ok && !fn(ino) {
 			return nil
 		}
-		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
-		for off := 0; off+19 < n; {
-			reclen := int(ne.Uint16(b.dents[off+16:]))
-			if reclen < 20 || off+reclen > n {
-				return &fs.PathError{Op: "getdents", Path: dir, Err: errors.New("malformed directory entry")}
+	}
+	return nil
+}
+
+type linkBatch struct {
+	buf    *dirBuf
+	n      int
+	inodes []uint64
+	err    error
+	done   chan struct{}
+}
+
+func pipelineLinks(dfd int, dir string, first *dirBuf, n int, fn func(uint64) bool) error {
+	var stop atomic.Bool
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	work := make(chan *linkBatch, workers)
+	ordered := make(chan *linkBatch, workers*2)
+	var wg sync.WaitGroup
+	var dentsErr error
+	var firstBatch = &linkBatch{buf: first, n: n, done: make(chan struct{})}
+
+	wg.Add(1)
+	go func() { // getdents
+		defer wg.Done()
+		defer close(work)
+		defer close(ordered)
+		b := firstBatch
+		for {
+			ordered <- b
+			work <- b
+			buf := dirBufs.Get().(*dirBuf)
+			n, err := unix.Getdents(dfd, buf.dents[:])
+			if err != nil || n <= 0 || stop.Load() {
+				dirBufs.Put(buf)
+				if err != nil {
+					dentsErr = gone(err)
+				}
+				return
 			}
-			name := b.dents[off+19 : off+reclen]
-			off += reclen
-			if bytes.IndexByte(name, 0) < 1 || name[0] == '.' {
-				continue
+			b = &linkBatch{buf: buf, n: n, done: make(chan struct{})}
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() { // readlinks
+			defer wg.Done()
+			for b := range work {
+				if !stop.Load() {
+					b.err = eachLink(dfd, b.buf, b.n, func(ino uint64) bool {
+						b.inodes = append(b.inodes, ino)
+						return !stop.Load()
+					})
+				}
+				close(b.done)
 			}
-			l, err := readlinkat(dfd, &name[0], b.link[:])
-			if err != nil {
-				continue // closed since getdents
-			}
-			if ino, ok := socketInode(b.link[:l]); ok && !fn(ino) {
-				return nil
+		}()
+	}
+	var err error
+	for b := range ordered {
+		<-b.done
+		if b.buf != first {
+			dirBufs.Put(b.buf)
+		}
+		if stop.Load() {
+			continue // drain
+		}
+		if b.err != nil {
+			err = b.err
+			stop.Store(true)
+			continue
+		}
+		for _, ino := range b.inodes {
+			if !fn(ino) {
+				stop.Store(true)
+				break
 			}
 		}
 	}
+	wg.Wait()
+	if err == nil {
+		err = dentsErr
+	}
+	if err != nil {
+		return &fs.PathError{Op: "getdents", Path: dir, Err: err}
+	}
+	return nil
 }
 
 // readlinkat takes the NUL-terminated name straight from the dirent buffer:
