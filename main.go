@@ -24,6 +24,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/probe/jmxdiag"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 )
 
@@ -106,7 +107,7 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 		OnUsageError:   onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("unknown command %q (commands: ports, check; see carbonprobe --help)", c.Args().First())}
+				return usageError{fmt.Errorf("unknown command %q (see carbonprobe --help)", c.Args().First())}
 			}
 			_ = cli.ShowAppHelp(c)
 			return usageError{errors.New("no command given")}
@@ -124,9 +125,17 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 				Name:      "check",
 				Usage:     "dial every fixed port now and give a verdict",
 				UsageText: "carbonprobe check [--host H] [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--timeout 2s] [--format text|json]",
-				Flags:     append(append(f.specFlags(), f.probeFlags()...), f.formatFlag()),
+				Flags:     append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.formatFlag()),
 				Before:    noArgs,
 				Action:    f.checkAction,
+			},
+			{
+				Name:      "jmx",
+				Usage:     "why JConsole cannot connect: registry, jmxrmi stub, the endpoint it advertises, the URL to paste, the fix",
+				UsageText: "carbonprobe jmx [--host H] [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--timeout 2s] [--format text|json]",
+				Flags:     append(append(f.specFlags(), hostFlag.flag(), timeoutFlag.flag()), f.formatFlag()),
+				Before:    noArgs,
+				Action:    f.jmxAction,
 			},
 		},
 	}
@@ -178,13 +187,16 @@ var (
 	carbonHomeFlag  = flagDef{"carbon-home", "CARBON_HOME", "the server's home directory, to read <Offset> from carbon.xml", ""}
 	portsFlag       = flagDef{"ports", "CARBONPROBE_PORTS", "ad-hoc ports to check as given: 8080,9443-9450,8000/udp,10389=ldap", ""}
 	hostFlag        = flagDef{"host", "CARBONPROBE_HOST", "host to dial: a name or an IP literal (IPv6 without brackets)", "127.0.0.1"}
-	timeoutFlag     = flagDef{"timeout", "CARBONPROBE_TIMEOUT", "deadline of each dial", probe.DefaultTimeout.String()}
+	timeoutFlag     = flagDef{"timeout", "CARBONPROBE_TIMEOUT", "deadline per port: the dial and the protocol exchange", probe.DefaultTimeout.String()}
 	concurrencyFlag = flagDef{"concurrency", "CARBONPROBE_CONCURRENCY", "dials at once, at most", strconv.Itoa(probe.DefaultConcurrency)}
 	formatFlag      = flagDef{"format", "CARBONPROBE_FORMAT", "output: text or json (schemas in docs/json.md)", "text"}
 )
 
 func (d flagDef) flag() cli.Flag {
 	usage := d.usage + " [$" + d.env + "]"
+	if d.def == "false" {
+		return &cli.BoolFlag{Name: d.name, Usage: usage}
+	}
 	return &cli.StringFlag{Name: d.name, Usage: usage, DefaultText: d.def}
 }
 
@@ -198,11 +210,39 @@ func (f flags) probeFlags() []cli.Flag {
 
 func (f flags) formatFlag() cli.Flag { return formatFlag.flag() }
 
+var (
+	noVerifyFlag = flagDef{"no-verify", "CARBONPROBE_NO_VERIFY", "only dial: do not check which protocol answers", "false"}
+	certWarnFlag = flagDef{"cert-warn", "CARBONPROBE_CERT_WARN", "warn when a TLS certificate expires within this", "720h"}
+	realmFlag    = flagDef{"kdc-realm", "CARBONPROBE_KDC_REALM", "Kerberos realm for the KDC probe's AS-REQ (any KRB-ERROR proves a KDC)", "CARBONPROBE.INVALID"}
+)
+
+func (f flags) verifyFlags() []cli.Flag {
+	return []cli.Flag{noVerifyFlag.flag(), certWarnFlag.flag(), realmFlag.flag()}
+}
+
+// verifyOptions reads the protocol-check flags into opt.
+func (f flags) verifyOptions(c *cli.Context, opt *probe.Options) error {
+	var errs *multierror.Error
+	var err error
+	if opt.NoVerify, err = f.boolean(c, noVerifyFlag); err != nil {
+		errs = multierror.Append(errs, err)
+	}
+	if opt.CertWarn, err = f.duration(c, certWarnFlag, 10*365*24*time.Hour); err != nil {
+		errs = multierror.Append(errs, err)
+	}
+	opt.Realm = f.text(c, realmFlag).Value
+	return errs.ErrorOrNil()
+}
+
 // text returns a flag's value and where it came from: the command line, then
 // the environment variables in order, then the default (origin "").
 func (f flags) text(c *cli.Context, d flagDef, moreEnv ...string) expect.Text {
 	if c.IsSet(d.name) {
-		return expect.Text{Value: c.String(d.name), Origin: "flag --" + d.name}
+		v := c.String(d.name)
+		if d.def == "false" {
+			v = strconv.FormatBool(c.Bool(d.name))
+		}
+		return expect.Text{Value: v, Origin: "flag --" + d.name}
 	}
 	for _, e := range append([]string{d.env}, moreEnv...) {
 		if v, ok := f.getenv(e); ok && v != "" {
@@ -256,24 +296,42 @@ func (f flags) probeOptions(c *cli.Context) (probe.Options, error) {
 	if opt.Host == "" {
 		errs = multierror.Append(errs, errors.New("flag --host: empty"))
 	}
-	t := f.text(c, timeoutFlag)
-	d, err := time.ParseDuration(t.Value)
-	switch {
-	case err != nil && strings.Contains(err.Error(), "missing unit"):
-		errs = multierror.Append(errs, fmt.Errorf("%s: %q has no unit (write %ss or %sms)", t.Origin, t.Value, t.Value, t.Value))
-	case err != nil:
-		errs = multierror.Append(errs, fmt.Errorf("%s: %q is not a duration (examples: 500ms, 2s)", t.Origin, t.Value))
-	case d <= 0 || d > time.Hour:
-		errs = multierror.Append(errs, fmt.Errorf("%s: %s is outside (0, 1h]", t.Origin, d))
+	var err error
+	if opt.Timeout, err = f.duration(c, timeoutFlag, time.Hour); err != nil {
+		errs = multierror.Append(errs, err)
 	}
-	opt.Timeout = d
-	t = f.text(c, concurrencyFlag)
+	t := f.text(c, concurrencyFlag)
 	n, err := strconv.Atoi(t.Value)
 	if err != nil || n < 1 || n > 4096 {
 		errs = multierror.Append(errs, fmt.Errorf("%s: %q is not a whole number from 1 to 4096", t.Origin, t.Value))
 	}
 	opt.Concurrency = n
 	return opt, errs.ErrorOrNil()
+}
+
+// duration reads a flag that holds a duration, from just above 0 to max.
+func (f flags) duration(c *cli.Context, d flagDef, max time.Duration) (time.Duration, error) {
+	t := f.text(c, d)
+	v, err := time.ParseDuration(t.Value)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "missing unit"):
+		return 0, fmt.Errorf("%s: %q has no unit (write %ss or %sms)", t.Origin, t.Value, t.Value, t.Value)
+	case err != nil:
+		return 0, fmt.Errorf("%s: %q is not a duration (examples: 500ms, 2s)", t.Origin, t.Value)
+	case v <= 0 || v > max:
+		return 0, fmt.Errorf("%s: %s is outside (0, %s]", t.Origin, v, max)
+	}
+	return v, nil
+}
+
+// boolean reads a flag that is on or off; its variable holds true or false.
+func (f flags) boolean(c *cli.Context, d flagDef) (bool, error) {
+	t := f.text(c, d)
+	b, err := strconv.ParseBool(t.Value)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", t.Origin, t.Value)
+	}
+	return b, nil
 }
 
 func (f flags) portsAction(c *cli.Context) error {
@@ -291,8 +349,9 @@ func (f flags) portsAction(c *cli.Context) error {
 func (f flags) checkAction(c *cli.Context) error {
 	spec, err := f.spec(c)
 	opt, perr := f.probeOptions(c)
+	verr := f.verifyOptions(c, &opt)
 	out, oerr := f.output(c)
-	if err := usage(err, perr, oerr); err != nil {
+	if err := usage(err, perr, verr, oerr); err != nil {
 		return err
 	}
 	rep := probe.Check(c.Context, spec, opt)
@@ -320,6 +379,48 @@ func usage(errs ...error) error {
 	}
 	if err := all.ErrorOrNil(); err != nil {
 		return usageError{err}
+	}
+	return nil
+}
+
+// jmxAction diagnoses the JMX connection a remote JConsole would make: the
+// registry port comes from the profile and offset, like every other port.
+func (f flags) jmxAction(c *cli.Context) error {
+	spec, err := f.spec(c)
+	host := strings.Trim(f.text(c, hostFlag).Value, "[]")
+	timeout, terr := f.duration(c, timeoutFlag, time.Hour)
+	out, oerr := f.output(c)
+	var registry *expect.Port
+	for i, p := range spec.Ports {
+		if p.Role == expect.RoleRMIRegistry && registry == nil {
+			registry = &spec.Ports[i]
+		}
+	}
+	var rerr error
+	if err == nil && registry == nil {
+		rerr = fmt.Errorf("profile %s has no RMI registry port: name one with --ports N=rmi-registry", spec.Profile)
+	}
+	if err := usage(err, terr, oerr, rerr); err != nil {
+		return err
+	}
+	why := registry.Why
+	if registry.Offset {
+		why += ", offset from " + spec.Offset.From
+	}
+	if registry.Need == expect.Off {
+		why += "; " + registry.Condition
+	}
+	rep := jmxdiag.Diagnose(c.Context, host, registry.Number, timeout, nil)
+	if out.json {
+		err = render.JMXJSON(c.App.Writer, rep, why)
+	} else {
+		err = render.JMXText(c.App.Writer, rep, why, out.style)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		return verdictError{}
 	}
 	return nil
 }

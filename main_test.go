@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 
@@ -214,5 +215,37 @@ func TestNoColourWithoutATerminal(t *testing.T) {
 	_, stdout, _ := runCLI(t, nil, "ports")
 	if strings.Contains(stdout, "\x1b[") {
 		t.Error("colour codes written to a non-terminal")
+	}
+}
+
+func TestJMXCommand(t *testing.T) {
+	good := carbonlike.Start(t, carbonlike.Options{})
+	code, stdout, stderr := runCLI(t, nil, "jmx", "--profile", "carbon", "--offset", fmt.Sprint(good.Offset))
+	reg, srv := good.Ports["jmx-registry"], good.Ports["jmx-server"]
+	wantURL := fmt.Sprintf("JConsole URL: service:jmx:rmi://127.0.0.1:%d/jndi/rmi://127.0.0.1:%d/jmxrmi", srv, reg)
+	if code != 0 || !strings.Contains(stdout, wantURL) {
+		t.Errorf("good server: exit %d, want 0 and %q:\n%s%s", code, wantURL, stdout, stderr)
+	}
+
+	bad := carbonlike.Start(t, carbonlike.Options{JVMArgs: []string{"-Djava.rmi.server.hostname=wso2.invalid"}})
+	code, stdout, _ = runCLI(t, nil, "jmx", "--profile", "carbon", "--offset", fmt.Sprint(bad.Offset), "--format", "json")
+	var doc struct {
+		Schema, Fix string
+		OK          bool
+		Endpoint    struct{ Host string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || doc.OK || doc.Schema != "carbonprobe/jmx/v1" || doc.Endpoint.Host != "wso2.invalid" ||
+		!strings.Contains(doc.Fix, "-Djava.rmi.server.hostname=127.0.0.1") {
+		t.Errorf("wso2.invalid: exit %d, doc %+v", code, doc)
+	}
+}
+
+func TestJMXWithoutARegistryPortIsUsage(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "jmx", "--ports", "8080")
+	if code != 3 || !strings.Contains(stderr, "profile none has no RMI registry port: name one with --ports N=rmi-registry") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
