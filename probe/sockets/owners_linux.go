@@ -191,15 +191,27 @@ func socketInodes(pid int, fn func(uint64) bool) error {
 		return nil
 	}
 	// Most processes have fewer fds than one batch holds: read them here.
-	if n < len(first.dents)/2 {
-		var stopped bool
+	if n >= len(first.dents)/2 {
+		return pipelineLinks(dfd, dir, first, n, fn)
+	}
+	for n > 0 {
+		stopped := false
 		err := eachLink(dfd, first, n, func(ino uint64) bool { stopped = !fn(ino); return !stopped })
-		if err != nil {
-			return &fs.PathError{Op: "getdents", Path: dir, Err: err}
+		if err != nil || stopped {
+			return pathErrOrNil(dir, err)
 		}
+		if n, err = unix.Getdents(dfd, first.dents[:]); err != nil {
+			return &fs.PathError{Op: "getdents", Path: dir, Err: gone(err)}
+		}
+	}
+	return nil
+}
+
+func pathErrOrNil(dir string, err error) error {
+	if err == nil {
 		return nil
 	}
-	return pipelineLinks(dfd, dir, first, n, fn)
+	return &fs.PathError{Op: "getdents", Path: dir, Err: err}
 }
 
 // eachLink reads the links of the n bytes of dirents in b.
