@@ -36,6 +36,7 @@ func findPID(t *testing.T, pid int) procs.Carbon {
 }
 
 func TestFindFakeServers(t *testing.T) {
+	t.Parallel()
 	carbon := procstest.Start(t, procstest.Options{
 		JVMArgs:  []string{"-Xmx64m", "-DportOffset=1", "-Dcom.sun.management.jmxremote", "-Dcom.sun.management.jmxremote.local.port=23456"},
 		ProgArgs: []string{"-DportOffset=3"},
@@ -54,6 +55,7 @@ func TestFindFakeServers(t *testing.T) {
 }
 
 func TestFromHomeByPidFile(t *testing.T) {
+	t.Parallel()
 	for _, product := range []string{procs.ProductCarbon, procs.ProductMI} {
 		t.Run(product, func(t *testing.T) {
 			s := procstest.Start(t, procstest.Options{Product: product})
@@ -76,6 +78,7 @@ func TestFromHomeByPidFile(t *testing.T) {
 }
 
 func TestFromHomeThroughSymlink(t *testing.T) {
+	t.Parallel()
 	s := procstest.Start(t, procstest.Options{})
 	link := filepath.Join(t.TempDir(), "current")
 	if err := os.Symlink(s.Home, link); err != nil {
@@ -88,6 +91,7 @@ func TestFromHomeThroughSymlink(t *testing.T) {
 }
 
 func TestFromHomeWithoutPidFile(t *testing.T) {
+	t.Parallel()
 	s := procstest.Start(t, procstest.Options{NoPidFile: true})
 	c, err := procs.FromHome(s.Home)
 	if err != nil {
@@ -115,6 +119,7 @@ func writePidFile(t *testing.T, home string, pid int) {
 }
 
 func TestFromHomeStalePidFile(t *testing.T) {
+	t.Parallel()
 	t.Run("pid gone, nothing runs", func(t *testing.T) {
 		home := t.TempDir()
 		writePidFile(t, home, exitedPID(t))
