@@ -47,7 +47,6 @@ func CheckHTTP(ctx context.Context, conn net.Conn, host string) (Result, error) 
 	}
 	switch {
 	case r.OK:
-		r.Detail = "HTTP answered: " + r.Detail
 	case strings.HasPrefix(r.Seen, "closed without a reply"):
 		// Java's and Go's TLS servers hang up on plaintext without a word.
 		r.Detail += " (a TLS-only port does this too: is it HTTPS?)"

@@ -84,7 +84,7 @@ func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithi
 		}
 		return r, nil
 	}
-	r.Detail = "HTTPS answered: " + tlsLine + "; " + r.Detail
+	r.Detail = tlsLine + "; " + r.Detail
 	return r, nil
 }
 
@@ -176,10 +176,7 @@ func describeCert(chain []*x509.Certificate, serverName string, warnWithin time.
 		line = fmt.Sprintf("self-signed certificate %s, expires %s (%d days), %s",
 			leaf.Subject, leaf.NotAfter.UTC().Format(time.DateOnly), days, trust)
 	}
-	for _, w := range warnings {
-		line += "; WARNING: " + w
-	}
-	return line, warnings
+	return line, warnings // the warnings stand apart, where the report lists them
 }
 
 func names(c *x509.Certificate) []string {

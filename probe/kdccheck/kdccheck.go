@@ -257,7 +257,7 @@ func krbError(e messages.KRBError, realm, client string, sent time.Time) Result 
 		"asked_realm": realm,
 		"client":      client,
 	}
-	d := fmt.Sprintf("Kerberos KDC answered: %s (%s) for realm %s", name, desc, e.Realm)
+	d := fmt.Sprintf("KDC: %s (%s) for realm %s", name, desc, e.Realm)
 	if e.EText != "" {
 		f["e_text"] = e.EText
 		d += ", " + strconv.Quote(e.EText)

@@ -42,7 +42,7 @@ func TestCheckKDC(t *testing.T) {
 				if r.Fields["error_code"] != tc.code || r.Fields["error_name"] != tc.errName {
 					t.Errorf("error %s %s, want %s %s (%+v)", r.Fields["error_code"], r.Fields["error_name"], tc.code, tc.errName, r)
 				}
-				if !strings.HasPrefix(r.Detail, "Kerberos KDC answered: "+tc.errName+" (") {
+				if !strings.HasPrefix(r.Detail, "KDC: "+tc.errName+" (") {
 					t.Errorf("detail %q", r.Detail)
 				}
 				if !strings.HasPrefix(r.Fields["client"], "carbonprobe-probe-") {

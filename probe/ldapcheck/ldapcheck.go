@@ -130,7 +130,7 @@ func found(res *ldap.SearchResult) Result {
 	if ncs == "" {
 		ncs = "none published"
 	}
-	d := fmt.Sprintf("LDAP answered: root DSE of %s; naming contexts %s", vendor, ncs)
+	d := fmt.Sprintf("root DSE of %s; naming contexts %s", vendor, ncs)
 	if versions != "" {
 		d += "; LDAP versions " + versions
 	}

@@ -41,7 +41,7 @@ func TestCheckSlapd(t *testing.T) {
 	if _, ok := r.Fields["vendor_name"]; ok {
 		t.Errorf("OpenLDAP publishes no vendorName, got %q", r.Fields["vendor_name"])
 	}
-	wantDetail := "LDAP answered: root DSE of no vendorName (OpenLDAP publishes none); naming contexts dc=wso2,dc=org; LDAP versions 3"
+	wantDetail := "root DSE of no vendorName (OpenLDAP publishes none); naming contexts dc=wso2,dc=org; LDAP versions 3"
 	if r.Detail != wantDetail {
 		t.Errorf("Detail = %q, want %q", r.Detail, wantDetail)
 	}

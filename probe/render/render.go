@@ -146,7 +146,7 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 			}
 		}
 	}
-	elapsed := rep.Elapsed.Round(time.Millisecond / 10)
+	elapsed := formatDuration(rep.Elapsed)
 	if err := rep.Err(); err != nil {
 		lines := problemLines(err)
 		ew.printf("%s: %d problem(s), %d of %d required ports up (%s)\n", st.paint("UNHEALTHY", red+";"+bold), len(lines), up, required, elapsed)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what carbonprobe's tests and demo need on a fresh Debian machine,
+# and only what is missing: a JDK (the Carbon-like server), OpenLDAP slapd and
+# MIT krb5kdc (real servers for the protocol checks), and the Go modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+
+pkgs=()
+have java && have javac && have keytool || pkgs+=(openjdk-17-jdk-headless)
+have slapd || pkgs+=(slapd)
+have ldapsearch || pkgs+=(ldap-utils)
+have krb5kdc && have kdb5_util || pkgs+=(krb5-kdc)
+have ss || pkgs+=(iproute2)
+
+if ((${#pkgs[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "install-deps: apt-get install ${pkgs[*]}"
+  $sudo apt-get update -qq
+  # noninteractive: slapd's debconf questions take their defaults; the
+  # system slapd the package may start is not used by the tests.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+fi
+
+go mod download
