@@ -159,16 +159,29 @@ func portCase(rep probe.Report, r probe.Result, class string) junitCase {
 	if p.Condition != "" {
 		about += "\ncondition: " + p.Condition
 	}
+	var out []string
+	if r.Answer != nil && r.Answer.Detail != "" {
+		out = append(out, "answered: "+r.Answer.Detail)
+	}
+	if r.Answer != nil {
+		for _, w := range r.Answer.Warnings {
+			out = append(out, "warning: "+w)
+		}
+	}
 	switch {
 	case rep.HostErr != "" && p.Need != expect.Off:
 		c.Skipped = &junitMessage{Message: "not dialled: " + rep.HostErr}
 	case p.Need == expect.Off:
 		c.Skipped = &junitMessage{Message: "off: " + p.Condition}
 	case !portOK(rep, r):
-		c.Failure = &junitMessage{Message: problemOf(rep, r), Type: string(r.State), Text: problemOf(rep, r) + "\n" + about}
-	case p.Need == expect.Optional && r.State != probe.Bound && r.State != probe.Answered:
-		msg := fmt.Sprintf("optional, %s", r.State)
-		if r.Detail != "" {
+		problem := problemOf(rep, r)
+		c.Failure = &junitMessage{Message: problem, Type: stateText(r), Text: problem + "\n" + about}
+	case p.Need == expect.Optional && !r.Up():
+		msg := "optional, " + stateText(r)
+		switch {
+		case r.Answer != nil && r.Answer.Detail != "":
+			msg += ": " + r.Answer.Detail
+		case r.Detail != "":
 			msg += ": " + r.Detail
 		}
 		if p.Condition != "" {
@@ -177,6 +190,8 @@ func portCase(rep probe.Report, r probe.Result, class string) junitCase {
 		c.Skipped = &junitMessage{Message: msg}
 	case r.State == probe.Silent:
 		c.SystemOut = fmt.Sprintf("unconfirmed: %s\n%s", r.Detail, about)
+	default:
+		c.SystemOut = strings.Join(out, "\n")
 	}
 	return c
 }

@@ -29,7 +29,20 @@ func junitReports(t *testing.T) map[string]probe.Report {
 		nohost.Results[i].State, nohost.Results[i].Latency = probe.Skipped, 0
 	}
 	nohost.Host = "carbon.invalid"
+	verified := report(t, spec(t, "carbon", "2", ""), map[string]probe.State{"ldap": probe.Refused, "kdc": probe.Refused})
+	answers := map[string]*probe.Answer{
+		"https": {Protocol: "https", OK: true, Detail: "TLS 1.3, CN=localhost, O=WSO2 (self-issued), 364 days left; HTTP/1.1 200",
+			Warnings: []string{"WSO2's default self-signed certificate: replace it before production"}},
+		"http":         {Protocol: "http", OK: true, Detail: "HTTP/1.1 200, Server: WSO2 Carbon Server"},
+		"jmx-registry": {Protocol: "rmi-registry", Detail: "RMI server: JRMP with exported objects, no registry", Seen: "an RMI server"},
+		"ldap":         {Protocol: "ldap", Detail: "TLS handshake, not LDAP", Seen: "TLS"},
+	}
+	for i := range verified.Results {
+		verified.Results[i].Answer = answers[verified.Results[i].Port.Name]
+	}
+	verified.Results[4].State = probe.Bound // ldap: accepted, but the wrong protocol; optional
 	return map[string]probe.Report{
+		"check-carbon-verified.xml":  verified,
 		"check-mi-healthy.xml":       healthy,
 		"check-carbon-unhealthy.xml": unhealthy,
 		"check-hostile-detail.xml":   hostile,

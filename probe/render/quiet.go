@@ -41,7 +41,7 @@ func QuietLine(rep probe.Report, notes ...string) string {
 			required++
 			switch {
 			case !portOK(rep, r):
-				down = append(down, fmt.Sprintf("%s %s", r.Port.Label(), r.State))
+				down = append(down, fmt.Sprintf("%s %s", r.Port.Label(), stateText(r)))
 			case r.State == probe.Silent:
 				up++
 				unconfirmed = append(unconfirmed, r.Port.Label())

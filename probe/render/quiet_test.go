@@ -20,6 +20,8 @@ func TestQuiet(t *testing.T) {
 			"unhealthy: carbon offset 2, 3/5 required ports up; down: https 9445/tcp refused, jmx-server 11113/tcp timeout; unconfirmed (UDP silence): 8000/udp"},
 		{"ad-hoc with a note", reps["check-hostile-detail.xml"], []string{"", "timed out after 5s"},
 			"unhealthy: ad-hoc ports, 1/2 required ports up; down: 8081/tcp error; timed out after 5s"},
+		{"wrong protocol", reps["check-carbon-verified.xml"], nil,
+			"unhealthy: carbon offset 2, 3/4 required ports up; down: jmx-registry 10001/tcp bound, not rmi-registry"},
 		{"host", reps["check-host-unresolved.xml"], nil, "unhealthy: host carbon.invalid does not resolve here: nothing was checked"},
 		{"a note cannot break the line", reps["check-mi-healthy.xml"], []string{"server log:\nline two"}, "healthy: mi offset 3, 4/4 required ports up; server log: line two"},
 	} {
