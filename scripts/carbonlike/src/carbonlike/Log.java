@@ -41,8 +41,8 @@ final class Log {
 
     private static synchronized void line(String level, String category, String msg) {
         String s = "[" + TS.format(LocalDateTime.now()) + "] " + pad(level) + " {" + category + "} - " + msg;
-        OUT.println(s);
-        OUT.flush();
+        // File first: whoever sees a line on stdout (the harness waits for the ready line there)
+        // must find it in the log file too.
         if (file != null) {
             try {
                 file.write((s + "\n").getBytes(StandardCharsets.UTF_8));
@@ -52,6 +52,8 @@ final class Log {
                 OUT.println("carbonlike: log file write failed: " + e);
             }
         }
+        OUT.println(s);
+        OUT.flush();
     }
 
     private static String pad(String level) {
