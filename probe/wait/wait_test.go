@@ -1,0 +1,370 @@
+package wait
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
+	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/probe/procs/procstest"
+)
+
+func TestReadyAfterTheLastPortBinds(t *testing.T) {
+	ports := []*late{lateListener(t, 300*time.Millisecond), lateListener(t, 500*time.Millisecond), lateListener(t, 700*time.Millisecond)}
+	spec := adhoc(t, ports[0].Port, ports[1].Port, ports[2].Port)
+	rec := &recorder{}
+	res := Until(context.Background(), spec, Options{Timeout: 30 * time.Second, Progress: rec})
+	returned := time.Now()
+	if res.Reason != Ready {
+		t.Fatalf("reason %s (%s), want ready; events:\n%s", res.Reason, res.Detail, rec)
+	}
+	lastListen := <-ports[2].listen
+	if !lastListen.Before(returned) {
+		t.Errorf("wait returned at %s, before the last port listened at %s", returned.Format(time.StampMicro), lastListen.Format(time.StampMicro))
+	}
+	// The order of events, not their timing: every port refused, then came up,
+	// and the wait was ready only after the last one was up.
+	for _, p := range spec.Ports {
+		refused, up := rec.index(p.Label()+" refused"), rec.index(p.Label()+" up")
+		if refused < 0 || up < 0 || refused > up {
+			t.Errorf("%s: refused at event %d, up at event %d; want refused first; events:\n%s", p.Label(), refused, up, rec)
+		}
+	}
+	if last := rec.index(spec.Ports[2].Label() + " up"); last < rec.index(spec.Ports[0].Label()+" up") || last < rec.index(spec.Ports[1].Label()+" up") {
+		t.Errorf("the last port to listen was not the last up; events:\n%s", rec)
+	}
+	// The report is the final check of the whole set.
+	if !res.Report.Healthy() || len(res.Report.Results) != 3 {
+		t.Errorf("report: %+v", res.Report)
+	}
+	for _, r := range res.Report.Results {
+		if r.State != probe.Bound {
+			t.Errorf("%s: %s in the final check", r.Port.Label(), r.State)
+		}
+	}
+	// Refusing ports were re-checked by the quick refusal check, not dialled:
+	// a first dial, one when the port stopped refusing, and the final check.
+	if res.Dials > 9 || res.Gates == 0 {
+		t.Errorf("dials %d (want at most 9), quick checks %d (want some)", res.Dials, res.Gates)
+	}
+	if len(rec.done) != 1 || rec.done[0].Reason != Ready {
+		t.Errorf("progress Done calls: %+v", rec.done)
+	}
+}
+
+func TestTimeoutIsHonouredWithTheLastReport(t *testing.T) {
+	down := lateListener(t, -1)
+	up := lateListener(t, 0)
+	const timeout = 400 * time.Millisecond
+	start := time.Now()
+	res := Until(context.Background(), adhoc(t, up.Port, down.Port), Options{Timeout: timeout})
+	took := time.Since(start)
+	if res.Reason != TimedOut || res.Detail != "timed out after 400ms: 1 of 2 required ports up" {
+		t.Fatalf("reason %s, detail %q", res.Reason, res.Detail)
+	}
+	if took < timeout || took > timeout+2*time.Second {
+		t.Errorf("took %s for a %s timeout", took, timeout)
+	}
+	rep := res.Report
+	if rep.Healthy() || rep.Results[0].State != probe.Bound || rep.Results[1].State != probe.Refused {
+		t.Errorf("last report: %+v", rep.Results)
+	}
+	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "refused: nothing listens") {
+		t.Errorf("the last report does not name the refused port: %v", err)
+	}
+}
+
+func TestRefusingLocalPortIsCheckedCheaplyAndReportedOnce(t *testing.T) {
+	down := lateListener(t, -1)
+	rec := &recorder{}
+	res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 300 * time.Millisecond, Progress: rec})
+	if res.Reason != TimedOut {
+		t.Fatalf("reason %s", res.Reason)
+	}
+	if res.Dials != 1 || res.Gates < 3 {
+		t.Errorf("dials %d, quick checks %d: want one dial, then quick checks every interval", res.Dials, res.Gates)
+	}
+	if n := rec.count("refused"); n != 1 {
+		t.Errorf("%d refused events, want 1 (one line per change, not per poll):\n%s", n, rec)
+	}
+}
+
+func TestSilentPortBacksOff(t *testing.T) {
+	silent := testnet.Silent(t)
+	res := Until(context.Background(), adhoc(t, silent), Options{Timeout: time.Second,
+		Probe: probe.Options{Timeout: 100 * time.Millisecond}})
+	if res.Reason != TimedOut || res.Report.Results[0].State != probe.Timeout {
+		t.Fatalf("reason %s, state %s", res.Reason, res.Report.Results[0].State)
+	}
+	// Each round is a 100 ms dial and a pause of 25, 50, 100, 200, 250... ms:
+	// at most 8 rounds fit in a second. Re-dialling at the refusal interval would make ~9.
+	if res.Dials > 8 || res.Gates != 0 {
+		t.Errorf("dials %d, quick checks %d: a silent port must back off and never be quick-checked", res.Dials, res.Gates)
+	}
+}
+
+func TestFinalCheckSendsAPortThatWentDownBackToPolling(t *testing.T) {
+	early := lateListener(t, 0)
+	later := lateListener(t, 400*time.Millisecond)
+	<-early.listen
+	time.AfterFunc(200*time.Millisecond, early.Close) // up at the first dial, gone before the final check
+	rec := &recorder{}
+	res := Until(context.Background(), adhoc(t, early.Port, later.Port), Options{Timeout: 1500 * time.Millisecond, Progress: rec})
+	if res.Reason != TimedOut {
+		t.Fatalf("reason %s; events:\n%s", res.Reason, rec)
+	}
+	if rec.index("failed the final check") < 0 {
+		t.Errorf("no final-check failure event:\n%s", rec)
+	}
+	if s := res.Report.Results[0].State; s != probe.Refused {
+		t.Errorf("the port that went down is %s in the last report, want refused", s)
+	}
+}
+
+func TestOptionalPortsDoNotHoldTheWait(t *testing.T) {
+	up := lateListener(t, 0)
+	down := lateListener(t, -1)
+	spec := adhoc(t, up.Port, down.Port)
+	spec.Ports[1].Need = expect.Optional
+	res := Until(context.Background(), spec, Options{Timeout: 10 * time.Second})
+	if res.Reason != Ready {
+		t.Fatalf("reason %s (%s)", res.Reason, res.Detail)
+	}
+	if s := res.Report.Results[1].State; s != probe.Refused {
+		t.Errorf("optional port: %s in the report, want refused", s)
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	down := lateListener(t, -1)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	res := Until(ctx, adhoc(t, down.Port), Options{Timeout: time.Minute})
+	if res.Reason != Cancelled || !strings.HasPrefix(res.Detail, "interrupted after") {
+		t.Errorf("reason %s, detail %q", res.Reason, res.Detail)
+	}
+}
+
+func TestLocalAddrs(t *testing.T) {
+	for _, tc := range []struct {
+		host  string
+		local bool
+	}{
+		{"127.0.0.1", true},
+		{"127.0.0.2", true},
+		{"::1", true},
+		{"localhost", true},
+		{"192.0.2.1", false}, // TEST-NET-1: classified, never dialled
+		{"2001:db8::1", false},
+	} {
+		_, local := localAddrs(context.Background(), probe.Options{Host: tc.host, Timeout: time.Second})
+		if local != tc.local {
+			t.Errorf("%s: local %v, want %v", tc.host, local, tc.local)
+		}
+	}
+}
+
+func TestQuickRefusalCheck(t *testing.T) {
+	lo := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	down := lateListener(t, -1)
+	up := lateListener(t, 0)
+	<-up.listen
+	if !refusedNow(lo, down.Port) {
+		t.Error("a bound, non-listening port was not seen refusing")
+	}
+	if refusedNow(lo, up.Port) {
+		t.Error("a listening port was seen refusing")
+	}
+	if refusedNow(nil, down.Port) {
+		t.Error("no address at all counted as refused")
+	}
+}
+
+// startServer starts a fake Carbon server (this test binary with a Carbon
+// command line, a real pid file and process) with a log under its home.
+func startServer(t *testing.T, extra ...string) (*procstest.Server, []string) {
+	t.Helper()
+	home := t.TempDir()
+	logLines := []string{"TID: [-1234] [] [2026-11-25 18:00:00,000]  INFO {org.wso2.carbon.core.init.CarbonServerManager} - Starting", "ERROR {Bootstrap} - cannot bind: Address already in use", "FATAL {Bootstrap} - giving up"}
+	logPath := filepath.Join(home, LogFile)
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, []byte(strings.Join(logLines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return procstest.Start(t, procstest.Options{Home: home, ProgArgs: extra}), logLines
+}
+
+func TestServerThatExitsEndsTheWaitWithItsLog(t *testing.T) {
+	for _, polling := range []bool{false, true} {
+		name := "pidfd"
+		if polling {
+			name = "proc"
+		}
+		t.Run(name, func(t *testing.T) {
+			forcePolling = polling
+			defer func() { forcePolling = false }()
+			srv, logLines := startServer(t)
+			down := lateListener(t, -1)
+			exitedAt := make(chan time.Time, 1)
+			time.AfterFunc(300*time.Millisecond, func() { srv.Stop(); exitedAt <- time.Now() })
+			rec := &recorder{}
+			res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: time.Minute,
+				Server: ByHome(srv.Home, time.Now()), Progress: rec})
+			returned := time.Now()
+			if res.Reason != ServerExited || res.Exit == nil {
+				t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
+			}
+			if res.Server == nil || res.Server.PID != srv.PID || res.Exit.PID != srv.PID {
+				t.Errorf("server %+v, exit %+v; want pid %d", res.Server, res.Exit, srv.PID)
+			}
+			want := "pidfd"
+			if polling {
+				want = "/proc every 10ms"
+			}
+			if res.Watch != want {
+				t.Errorf("watched by %q, want %q", res.Watch, want)
+			}
+			if !strings.Contains(res.Detail, "exited") || !strings.Contains(res.Detail, "into the wait") {
+				t.Errorf("detail %q", res.Detail)
+			}
+			if strings.Join(res.Exit.LogTail, "\n") != strings.Join(logLines, "\n") || res.Exit.LogErr != "" {
+				t.Errorf("log tail %q (%s), want %q", res.Exit.LogTail, res.Exit.LogErr, logLines)
+			}
+			// Noticed at once, not at the timeout: Stop returns once the process is reaped.
+			if gap := returned.Sub(<-exitedAt); gap > time.Second {
+				t.Errorf("the wait ended %s after the server exited", gap)
+			}
+			if rec.index("watching the server") < 0 {
+				t.Errorf("no event about the watched server:\n%s", rec)
+			}
+		})
+	}
+}
+
+func TestPIDNotRunningFailsAtOnce(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	down := lateListener(t, -1)
+	res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: time.Minute, Server: ByPID(pid, "")})
+	if res.Reason != ServerExited || res.Detail != "pid "+itoa(pid)+" is not running" {
+		t.Errorf("reason %s, detail %q", res.Reason, res.Detail)
+	}
+	if res.Exit == nil || res.Exit.LogErr == "" {
+		t.Errorf("exit %+v: want a note that the log is unknown", res.Exit)
+	}
+}
+
+func TestByHomeWaitsForTheServerToStart(t *testing.T) {
+	home := t.TempDir()
+	port := lateListener(t, 700*time.Millisecond)
+	rec := &recorder{}
+	done := make(chan Result, 1)
+	go func() {
+		done <- Until(context.Background(), adhoc(t, port.Port), Options{Timeout: 30 * time.Second, Server: ByHome(home, time.Now()), Progress: rec})
+	}()
+	time.Sleep(200 * time.Millisecond) // the wait is looking by now; the order is checked below
+	pid := procstest.Start(t, procstest.Options{Home: home}).PID
+	res := <-done
+	if res.Reason != Ready {
+		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
+	}
+	if res.Server == nil || res.Server.PID != pid {
+		t.Errorf("server %+v, want pid %d", res.Server, pid)
+	}
+	looking, watching := rec.index("looking for the server of "+home), rec.index("watching the server")
+	if looking < 0 || watching < looking {
+		t.Errorf("want 'looking for' then 'watching'; events:\n%s", rec)
+	}
+}
+
+func TestByHomeFreshPidFileOfADeadProcess(t *testing.T) {
+	home := t.TempDir()
+	since := time.Now()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "wso2carbon.pid"), []byte(itoa(cmd.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ByHome(home, since).Locate()
+	if g, ok := err.(*GoneError); !ok || !strings.Contains(g.Why, "after the wait began") {
+		t.Errorf("Locate: %v; want the server gone", err)
+	}
+	// The same file from before the wait began is stale, not news.
+	_, err = ByHome(home, since.Add(time.Hour)).Locate()
+	if _, gone := err.(*GoneError); gone || err == nil {
+		t.Errorf("a stale pid file: %v; want not running yet", err)
+	}
+}
+
+func TestByCmdline(t *testing.T) {
+	srv, _ := startServer(t, "-Dtest.marker=wait-cmdline-one")
+	up := lateListener(t, 0)
+	res := Until(context.Background(), adhoc(t, up.Port), Options{Timeout: 30 * time.Second,
+		Server: ByCmdline(regexp.MustCompile(`test\.marker=wait-cmdline-one`), os.Getpid())})
+	if res.Reason != Ready || res.Server == nil || res.Server.PID != srv.PID {
+		t.Fatalf("reason %s (%s), server %+v; want pid %d", res.Reason, res.Detail, res.Server, srv.PID)
+	}
+	if !strings.HasPrefix(res.Server.What, "carbon pid ") || res.Server.LogPath != filepath.Join(srv.Home, LogFile) {
+		t.Errorf("server %+v", res.Server)
+	}
+
+	startServer(t, "-Dtest.marker=wait-cmdline-two")
+	startServer(t, "-Dtest.marker=wait-cmdline-two")
+	down := lateListener(t, -1)
+	res = Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 30 * time.Second,
+		Server: ByCmdline(regexp.MustCompile(`wait-cmdline-two`), os.Getpid())})
+	if res.Reason != ServerUnknown || !strings.Contains(res.Detail, "matches 2 processes, expected one") {
+		t.Errorf("reason %s, detail %q", res.Reason, res.Detail)
+	}
+}
+
+func TestLinesProgress(t *testing.T) {
+	var b bytes.Buffer
+	down := lateListener(t, -1)
+	Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 200 * time.Millisecond, Progress: Lines(&b)})
+	got := b.String()
+	for _, want := range []string{"waiting for 1 required port(s) on 127.0.0.1 (timeout 200ms)", "/tcp refused: nothing listens (0/1 required up)", "timed out after 200ms: 0 of 1 required ports up"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\n"); n != 3 {
+		t.Errorf("%d lines, want 3 (start, the refusal, the end):\n%s", n, got)
+	}
+}
+
+func TestBarProgress(t *testing.T) {
+	for _, ready := range []bool{true, false} {
+		var b syncBuffer
+		port := lateListener(t, -1)
+		if ready {
+			port = lateListener(t, 100*time.Millisecond)
+		}
+		res := Until(context.Background(), adhoc(t, port.Port), Options{Timeout: 400 * time.Millisecond, Progress: Bar(&b)})
+		if (res.Reason == Ready) != ready {
+			t.Fatalf("reason %s", res.Reason)
+		}
+		out := b.String()
+		for _, want := range []string{"required ports up", "pending: ", res.Detail} {
+			if !strings.Contains(out, want) {
+				t.Errorf("ready %v: bar output lacks %q:\n%q", ready, want, out)
+			}
+		}
+	}
+}
