@@ -48,8 +48,11 @@ type Options struct {
 	Backoff    time.Duration // first pause after a timeout or failure, doubling; default DefaultBackoff
 	MaxBackoff time.Duration // cap of the backoff; default DefaultMaxBackoff
 	Server     Locator       // the server process to watch; nil: the ports alone
-	LogLines   int           // log lines to show when the server exits; 0: DefaultLogLines, < 0: none
-	Progress   Progress      // nil: none
+	// ServerLocalOnly watches Server only when the host is this machine's own
+	// (a --carbon-home given for its configuration says nothing of a remote host's processes).
+	ServerLocalOnly bool
+	LogLines        int      // log lines to show when the server exits; 0: DefaultLogLines, < 0: none
+	Progress        Progress // nil: none
 }
 
 func (o Options) withDefaults() Options {
@@ -99,11 +102,12 @@ type Result struct {
 	Detail  string       // why it ended, one line
 	Report  probe.Report // the final check when Ready; otherwise every port's last result
 	Elapsed time.Duration
-	Dials   int      // full dials, one per port dialled
-	Gates   int      // quick refusal checks of refusing local ports
-	Server  *Process // the watched server; nil when none was known or found
-	Watch   string   // how its exit was watched: "pidfd", "/proc every 10ms"
-	Exit    *Exit    // when Reason is ServerExited
+	Timeout time.Duration // the wait's own, Options.Timeout
+	Dials   int           // full dials, one per port dialled
+	Gates   int           // quick refusal checks of refusing local ports
+	Server  *Process      // the watched server; nil when none was known or found
+	Watch   string        // how its exit was watched: "pidfd", "/proc every 10ms"
+	Exit    *Exit         // when Reason is ServerExited
 }
 
 // Exit is what is known of a server that exited during the wait.
@@ -182,6 +186,10 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 	}()
 
 	w.addrs, w.local = localAddrs(ctx, opt.Probe)
+	if opt.ServerLocalOnly && !w.local {
+		opt.Server = nil
+		w.opt.Server = nil
+	}
 	span := opt.Backoff
 	if w.local {
 		span = opt.Interval
@@ -483,7 +491,7 @@ func (w *waiter) gone(g *GoneError) Result {
 }
 
 func (w *waiter) end(reason Reason, detail string) Result {
-	w.res.Reason, w.res.Detail, w.res.Elapsed = reason, detail, time.Since(w.start)
+	w.res.Reason, w.res.Detail, w.res.Elapsed, w.res.Timeout = reason, detail, time.Since(w.start), w.opt.Timeout
 	if reason != Ready {
 		w.res.Report = w.lastReport()
 	}
