@@ -25,6 +25,7 @@ import (
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/jmxdiag"
+	"github.com/carbonprobe/carbonprobe/probe/procs"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 )
 
@@ -91,7 +92,7 @@ func errorLines(err error) []string {
 }
 
 func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
-	f := flags{getenv: getenv}
+	f := flags{getenv: getenv, derived: map[string]expect.Text{}, all: new(bool)}
 	app := &cli.App{
 		Name:    "carbonprobe",
 		Usage:   "check the ports of a WSO2 Carbon server: bound, by that server, for its port offset",
@@ -125,7 +126,7 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 				Name:      "check",
 				Usage:     "dial every fixed port now and give a verdict",
 				UsageText: "carbonprobe check [--host H] [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--timeout 2s] [--format text|json]",
-				Flags:     append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.formatFlag()),
+				Flags:     append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.formatFlag(), allFlag.flag()),
 				Before:    noArgs,
 				Action:    f.checkAction,
 			},
@@ -174,7 +175,14 @@ func version() string {
 // flags builds the flag sets and reads them back. Every flag has an
 // environment variable; values are read as text and checked together, so
 // that every bad one is reported at once, naming the flag or variable.
-type flags struct{ getenv env }
+type flags struct {
+	getenv env
+	// derived holds values learnt from the server process (its command
+	// line), used for flags that neither the command line nor the
+	// environment set; with check --all, before the environment.
+	derived map[string]expect.Text
+	all     *bool
+}
 
 type flagDef struct {
 	name, env, usage, def string
@@ -205,7 +213,43 @@ func (f flags) specFlags() []cli.Flag {
 }
 
 func (f flags) probeFlags() []cli.Flag {
-	return []cli.Flag{hostFlag.flag(), timeoutFlag.flag(), concurrencyFlag.flag()}
+	return []cli.Flag{hostFlag.flag(), timeoutFlag.flag(), concurrencyFlag.flag(), pidFlag.flag()}
+}
+
+var allFlag = flagDef{"all", "CARBONPROBE_ALL", "check every Carbon server process on this host, each at its own offset, and the ports their sets share", "false"}
+
+var pidFlag = flagDef{"pid", "CARBONPROBE_PID", "the server's process id: each port must be held by it (default: the pid file under --carbon-home, or the Carbon process running here)", ""}
+
+// discover finds the server process (local hosts only) and lets its command
+// line stand in for --java-opts and --profile where no flag or variable gives
+// them: the offset the server really runs with is on that line.
+func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, error) {
+	sel := probe.Selector{}
+	if t := f.text(c, pidFlag); t.Value != "" {
+		n, err := strconv.Atoi(t.Value)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a process id", t.Origin, t.Value)
+		}
+		sel.PID, sel.PIDOrigin = n, t.Origin
+	}
+	if t := f.text(c, carbonHomeFlag); t.Value != "" {
+		sel.Home, sel.HomeOrigin = t.Value, t.Origin
+	}
+	if t := f.text(c, offsetFlag); t.Value != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(t.Value)); err == nil {
+			sel.Offset = &n
+		}
+	}
+	d := probe.Discover(c.Context, host, sel)
+	if s := d.Server; s != nil && s.Carbon != nil {
+		if args, _, err := procs.Cmdline(s.PID); err == nil {
+			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
+		}
+		if sel.Home == "" {
+			f.derived[profileFlag.name] = expect.Text{Value: s.Carbon.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
+		}
+	}
+	return &d, nil
 }
 
 func (f flags) formatFlag() cli.Flag { return formatFlag.flag() }
@@ -237,6 +281,9 @@ func (f flags) verifyOptions(c *cli.Context, opt *probe.Options) error {
 // text returns a flag's value and where it came from: the command line, then
 // the environment variables in order, then the default (origin "").
 func (f flags) text(c *cli.Context, d flagDef, moreEnv ...string) expect.Text {
+	if t, ok := f.derived[d.name]; ok && *f.all {
+		return t
+	}
 	if c.IsSet(d.name) {
 		v := c.String(d.name)
 		if d.def == "false" {
@@ -248,6 +295,9 @@ func (f flags) text(c *cli.Context, d flagDef, moreEnv ...string) expect.Text {
 		if v, ok := f.getenv(e); ok && v != "" {
 			return expect.Text{Value: v, Origin: "$" + e}
 		}
+	}
+	if t, ok := f.derived[d.name]; ok {
+		return t
 	}
 	return expect.Text{Value: d.def}
 }
@@ -347,13 +397,21 @@ func (f flags) portsAction(c *cli.Context) error {
 }
 
 func (f flags) checkAction(c *cli.Context) error {
-	spec, err := f.spec(c)
 	opt, perr := f.probeOptions(c)
 	verr := f.verifyOptions(c, &opt)
 	out, oerr := f.output(c)
-	if err := usage(err, perr, verr, oerr); err != nil {
+	if all, err := f.boolean(c, allFlag); err != nil || all {
+		if err := usage(err, perr, verr, oerr); err != nil {
+			return err
+		}
+		return f.checkAll(c, opt, out)
+	}
+	disc, derr := f.discover(c, opt.Host)
+	spec, err := f.spec(c)
+	if err := usage(err, perr, verr, oerr, derr); err != nil {
 		return err
 	}
+	opt.Discovery = disc
 	rep := probe.Check(c.Context, spec, opt)
 	if out.json {
 		err = render.CheckJSON(c.App.Writer, rep)
@@ -420,6 +478,61 @@ func (f flags) jmxAction(c *cli.Context) error {
 		return err
 	}
 	if !rep.OK {
+		return verdictError{}
+	}
+	return nil
+}
+
+// checkAll checks every Carbon server on this host, each with the offset and
+// product its command line gives, and the ports their sets share.
+func (f flags) checkAll(c *cli.Context, opt probe.Options, out output) error {
+	var errs *multierror.Error
+	for _, d := range []flagDef{pidFlag, offsetFlag, javaOptsFlag, carbonHomeFlag, portsFlag, profileFlag} {
+		if c.IsSet(d.name) {
+			errs = multierror.Append(errs, fmt.Errorf("flag --%s: --all checks each server with its own settings", d.name))
+		}
+	}
+	if !probe.IsLocal(c.Context, opt.Host) {
+		errs = multierror.Append(errs, fmt.Errorf("--all reads this host's processes: --host %s is not this host", opt.Host))
+	}
+	if err := usage(errs.ErrorOrNil()); err != nil {
+		return err
+	}
+	servers, notes, err := procs.Find()
+	if err != nil {
+		return err
+	}
+	var host probe.HostReport
+	if len(notes) > 0 {
+		host.Notes = append(host.Notes, fmt.Sprintf("%d processes could not be read (%s)", len(notes), notes[0]))
+	}
+	*f.all = true
+	for _, s := range servers {
+		s := s
+		clear(f.derived)
+		f.derived[profileFlag.name] = expect.Text{Value: s.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
+		if args, _, err := procs.Cmdline(s.PID); err == nil {
+			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
+		}
+		spec, err := f.spec(c)
+		if err != nil {
+			host.Notes = append(host.Notes, fmt.Sprintf("pid %d: its ports cannot be told: %s", s.PID, strings.Join(errorLines(err), "; ")))
+			continue
+		}
+		o := opt
+		o.Discovery = &probe.Discovery{Server: &probe.Server{PID: s.PID, Carbon: &s, From: "--all"}}
+		host.Reports = append(host.Reports, probe.Check(c.Context, spec, o))
+	}
+	host.Conflicts = probe.FindConflicts(host.Reports)
+	if out.json {
+		err = render.CheckAllJSON(c.App.Writer, host)
+	} else {
+		err = render.CheckAllText(c.App.Writer, host, out.style)
+	}
+	if err != nil {
+		return err
+	}
+	if host.Err() != nil {
 		return verdictError{}
 	}
 	return nil

@@ -249,3 +249,61 @@ func TestJMXWithoutARegistryPortIsUsage(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestCheckAll: two servers at different offsets, each checked at its own
+// offset from its own command line. Other Carbon processes on the machine
+// may be listed too; only these two are asserted.
+func TestCheckAll(t *testing.T) {
+	a := carbonlike.Start(t, carbonlike.Options{})
+	b := carbonlike.Start(t, carbonlike.Options{Profile: "mi"})
+	code, stdout, stderr := runCLI(t, nil, "check", "--all", "--format", "json", "--timeout", "5s")
+	var doc struct {
+		Schema  string
+		Servers []struct {
+			Healthy   bool
+			Profile   string
+			Offset    struct{ Value int }
+			Discovery struct{ Server struct{ PID int } }
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("exit %d: %v\n%s%s", code, err, stdout, stderr)
+	}
+	found := 0
+	for _, s := range doc.Servers {
+		for _, want := range []*carbonlike.Server{a, b} {
+			if s.Discovery.Server.PID != want.PID {
+				continue
+			}
+			found++
+			if !s.Healthy || s.Offset.Value != want.Offset || s.Profile != want.Profile {
+				t.Errorf("pid %d: healthy %v, profile %s, offset %d; want healthy, %s, %d", want.PID, s.Healthy, s.Profile, s.Offset.Value, want.Profile, want.Offset)
+			}
+		}
+	}
+	if doc.Schema != "carbonprobe/check-all/v1" || found != 2 {
+		t.Errorf("schema %s, found %d of 2 servers:\n%s", doc.Schema, found, stdout)
+	}
+	if code, _, stderr := runCLI(t, nil, "check", "--all", "--offset", "3"); code != 3 || !strings.Contains(stderr, "flag --offset: --all checks each server with its own settings") {
+		t.Errorf("--all --offset: exit %d, %s", code, stderr)
+	}
+}
+
+// TestCheckByPIDReadsItsOffset: --pid alone is enough: the offset and the
+// product come from the server's command line.
+func TestCheckByPIDReadsItsOffset(t *testing.T) {
+	srv := carbonlike.Start(t, carbonlike.Options{Profile: "mi"})
+	code, stdout, stderr := runCLI(t, nil, "check", "--pid", fmt.Sprint(srv.PID), "--timeout", "5s")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("(profile mi) on 127.0.0.1, offset %d from -DportOffset=%d in pid %d's command line", srv.Offset, srv.Offset, srv.PID),
+		fmt.Sprintf("RANDOM PORTS of pid %d", srv.PID),
+		"JDK local JMX connector",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -45,6 +45,10 @@ type Options struct {
 	NoVerify    bool          // only dial; do not check what answers
 	CertWarn    time.Duration // warn when a certificate expires within this; 0: httpcheck.DefaultWarnWithin
 	Realm       string        // Kerberos realm for the KDC probe; default kdccheck.DefaultRealm
+	// Discovery is the server process found by Discover. With it, the check
+	// also reads the local socket table: who holds each fixed port, and the
+	// server's random ports. nil: dial only.
+	Discovery *Discovery
 }
 
 func (o Options) withDefaults() Options {
@@ -70,6 +74,10 @@ type Result struct {
 	Latency time.Duration // to the connect's outcome
 	Detail  string        // why it failed
 	Answer  *Answer       // what answered, when the port accepted and its role has a check
+	Owner   *Owner        // who holds the port, when the socket table was read
+	// Conflict says why the holder is wrong: another process, or a
+	// loopback-only bind that the target address cannot reach.
+	Conflict string
 }
 
 // Report is the outcome of one check of one server.
@@ -81,6 +89,10 @@ type Report struct {
 	HostErr string   // the host could not be resolved: nothing was dialled
 	Notes   []string // findings across ports, such as swapped JMX ports
 	Elapsed time.Duration
+
+	Discovery  *Discovery // how the server process was looked for; nil: not looked for
+	Extras     []Extra    // the server's sockets that are not fixed ports
+	OwnerNotes []string   // what could not be read in the socket table or /proc
 }
 
 // Check dials every port of spec that is not off, at most opt.Concurrency at a
@@ -90,6 +102,7 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	opt = opt.withDefaults()
 	start := time.Now()
 	rep := Report{Spec: spec, Host: opt.Host, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports))}
+	rep.Discovery = opt.Discovery
 	for i, p := range spec.Ports {
 		rep.Results[i] = Result{Port: p, State: Skipped, Detail: p.Condition}
 	}
@@ -114,6 +127,9 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	_ = g.Wait() // the goroutines return no errors: every outcome is a Result
 	if n := swapNote(rep.Results); n != "" {
 		rep.Notes = append(rep.Notes, n)
+	}
+	if d := opt.Discovery; d != nil && d.Skipped == "" {
+		owners(ctx, &rep, opt.Host, d.Server)
 	}
 	rep.Elapsed = time.Since(start)
 	return rep

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/go-multierror"
@@ -15,11 +16,18 @@ func (r Report) Err() error {
 	if r.HostErr != "" {
 		return multierror.Append(errs, fmt.Errorf("%s: nothing was checked", r.HostErr))
 	}
+	if r.Discovery != nil && r.Discovery.Problem != "" {
+		errs = multierror.Append(errs, errors.New(r.Discovery.Problem))
+	}
 	for _, res := range r.Results {
 		if res.Port.Need != expect.Required {
 			continue
 		}
 		switch {
+		case res.Conflict != "" && (res.State == Bound || res.State == Answered):
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s", res.Port.Label(), res.Conflict))
+		case res.Conflict != "":
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s; %s", res.Port.Label(), res.State, res.Detail, res.Conflict))
 		case res.wrongAnswer():
 			errs = multierror.Append(errs, fmt.Errorf("%s: %s", res.Port.Label(), wrongText(res)))
 		case res.State == Bound, res.State == Answered, res.State == Silent, res.State == Skipped:
@@ -41,8 +49,11 @@ func (res Result) wrongAnswer() bool {
 
 func wrongText(res Result) string {
 	want := roleNames[res.Port.Role]
-	if res.Answer.Seen == "" {
+	switch res.Answer.Seen {
+	case "":
 		return fmt.Sprintf("no answer as %s: %s", want, res.Answer.Detail)
+	case "timeout":
+		return fmt.Sprintf("accepted, but no answer as %s within the deadline (a server still starting, or another program): %s", want, res.Answer.Detail)
 	}
 	return fmt.Sprintf("%s answered, not %s: %s", res.Answer.Seen, want, res.Answer.Detail)
 }
@@ -60,7 +71,7 @@ var roleNames = map[expect.Role]string{
 func (res Result) Up() bool {
 	switch res.State {
 	case Bound, Answered, Silent:
-		return !res.wrongAnswer()
+		return !res.wrongAnswer() && res.Conflict == ""
 	}
 	return false
 }
@@ -69,7 +80,18 @@ func (res Result) Up() bool {
 func (r Report) Warnings() []string {
 	var out []string
 	out = append(out, r.Notes...)
+	if d := r.Discovery; d != nil {
+		out = append(out, d.Notes...)
+		if s := d.Server; s != nil && s.Carbon != nil && s.Carbon.Offset != nil && *s.Carbon.Offset != r.Spec.Offset.Value && r.Spec.Profile != expect.NoProfile {
+			out = append(out, fmt.Sprintf("the server (%s) runs with offset %d, but this check expects %d (from %s)",
+				s.From, *s.Carbon.Offset, r.Spec.Offset.Value, r.Spec.Offset.From))
+		}
+	}
+	out = append(out, r.OwnerNotes...)
 	for _, res := range r.Results {
+		if res.Conflict != "" && res.Port.Need != expect.Required {
+			out = append(out, fmt.Sprintf("%s (%s): %s", res.Port.Label(), res.Port.Need, res.Conflict))
+		}
 		switch {
 		case res.Port.Need == expect.Required && res.State == Silent:
 			out = append(out, fmt.Sprintf("%s: unconfirmed: %s", res.Port.Label(), res.Detail))

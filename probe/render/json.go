@@ -13,8 +13,9 @@ import (
 // Schema names. A field is only ever added to a schema version; a change
 // that could break a reader gets a new version. See docs/json.md.
 const (
-	PortsSchema = "carbonprobe/ports/v1"
-	CheckSchema = "carbonprobe/check/v1"
+	PortsSchema    = "carbonprobe/ports/v1"
+	CheckSchema    = "carbonprobe/check/v1"
+	CheckAllSchema = "carbonprobe/check-all/v1"
 )
 
 type jsonOffset struct {
@@ -101,6 +102,69 @@ type jsonResult struct {
 	LatencyMS float64     `json:"latency_ms"`
 	Detail    string      `json:"detail,omitempty"`
 	Answer    *jsonAnswer `json:"answer,omitempty"`
+	Holder    *jsonHolder `json:"holder,omitempty"`
+	Conflict  string      `json:"conflict,omitempty"`
+}
+
+type jsonHolder struct {
+	PID     int    `json:"pid,omitempty"` // 0: the socket exists but its process could not be read
+	User    string `json:"user,omitempty"`
+	Command string `json:"command,omitempty"`
+	Scope   string `json:"scope"`
+}
+
+func holderJSON(o *probe.Owner) *jsonHolder {
+	if o == nil {
+		return nil
+	}
+	return &jsonHolder{o.PID, o.User, o.Command(), o.Scope}
+}
+
+type jsonServer struct {
+	PID     int    `json:"pid"`
+	From    string `json:"from"`
+	Product string `json:"product,omitempty"`
+	Home    string `json:"home,omitempty"`
+	Offset  *int   `json:"offset,omitempty"`
+}
+
+type jsonDiscovery struct {
+	Server  *jsonServer `json:"server,omitempty"`
+	Skipped string      `json:"skipped,omitempty"`
+}
+
+func discoveryJSON(d *probe.Discovery) *jsonDiscovery {
+	if d == nil {
+		return nil
+	}
+	out := &jsonDiscovery{Skipped: d.Skipped}
+	if s := d.Server; s != nil {
+		out.Server = &jsonServer{PID: s.PID, From: s.From}
+		if c := s.Carbon; c != nil {
+			out.Server.Product, out.Server.Home, out.Server.Offset = c.Product, c.Home, c.Offset
+		}
+	}
+	return out
+}
+
+type jsonExtra struct {
+	Proto       string `json:"proto"`
+	Address     string `json:"address"`
+	Port        int    `json:"port"`
+	Scope       string `json:"scope"`
+	Attribution string `json:"attribution"`
+	What        string `json:"what"`
+	Evidence    string `json:"evidence"`
+	Checked     string `json:"checked,omitempty"`
+}
+
+func extrasJSON(xs []probe.Extra) []jsonExtra {
+	out := make([]jsonExtra, len(xs))
+	for i, x := range xs {
+		out[i] = jsonExtra{x.Socket.Proto, x.Socket.Local.Addr().String(), int(x.Socket.Local.Port()), x.Socket.Scope(),
+			x.Attribution, x.What, x.Evidence, x.Confirmed}
+	}
+	return out
 }
 
 type jsonAnswer struct {
@@ -121,11 +185,63 @@ func answerJSON(a *probe.Answer) *jsonAnswer {
 }
 
 // CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
-func CheckJSON(w io.Writer, rep probe.Report) error {
+func CheckJSON(w io.Writer, rep probe.Report) error { return writeJSON(w, checkDoc(rep)) }
+
+// CheckAllJSON writes the reports of every Carbon server on a host and the
+// ports two of them claim (schema carbonprobe/check-all/v1).
+func CheckAllJSON(w io.Writer, all probe.HostReport) error {
+	docs := make([]jsonCheck, len(all.Reports))
+	for i, rep := range all.Reports {
+		docs[i] = checkDoc(rep)
+	}
+	conflicts := make([]jsonConflict, len(all.Conflicts))
+	for i, c := range all.Conflicts {
+		conflicts[i] = jsonConflict{c.Key, c.PIDs, c.Names}
+	}
+	problems := []string{}
+	if err := all.Err(); err != nil {
+		problems = problemLines(err)
+	}
+	return writeJSON(w, struct {
+		Schema    string         `json:"schema"`
+		Healthy   bool           `json:"healthy"`
+		Servers   []jsonCheck    `json:"servers"`
+		Conflicts []jsonConflict `json:"conflicts"`
+		Problems  []string       `json:"problems"`
+		Notes     []string       `json:"notes,omitempty"`
+	}{CheckAllSchema, len(problems) == 0, docs, conflicts, problems, all.Notes})
+}
+
+type jsonConflict struct {
+	Port  string   `json:"port"`
+	PIDs  []int    `json:"pids"`
+	Names []string `json:"names"`
+}
+
+type jsonCheck struct {
+	Schema    string         `json:"schema"`
+	Verdict   string         `json:"verdict"`
+	Healthy   bool           `json:"healthy"`
+	Host      string         `json:"host"`
+	Profile   string         `json:"profile"`
+	Title     string         `json:"title"`
+	Offset    jsonOffset     `json:"offset"`
+	TimeoutMS float64        `json:"timeout_ms"`
+	ElapsedMS float64        `json:"elapsed_ms"`
+	Ports     []jsonResult   `json:"ports"`
+	Random    []jsonRandom   `json:"random"`
+	Problems  []string       `json:"problems"`
+	Warnings  []string       `json:"warnings"`
+	Discovery *jsonDiscovery `json:"discovery,omitempty"`
+	Extras    []jsonExtra    `json:"extras,omitempty"`
+}
+
+func checkDoc(rep probe.Report) jsonCheck {
 	spec := specJSON(rep.Spec)
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
-		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer)}
+		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer),
+			holderJSON(r.Owner), r.Conflict}
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {
@@ -139,22 +255,9 @@ func CheckJSON(w io.Writer, rep probe.Report) error {
 	if len(problems) > 0 {
 		verdict = "unhealthy"
 	}
-	return writeJSON(w, struct {
-		Schema    string       `json:"schema"`
-		Verdict   string       `json:"verdict"`
-		Healthy   bool         `json:"healthy"`
-		Host      string       `json:"host"`
-		Profile   string       `json:"profile"`
-		Title     string       `json:"title"`
-		Offset    jsonOffset   `json:"offset"`
-		TimeoutMS float64      `json:"timeout_ms"`
-		ElapsedMS float64      `json:"elapsed_ms"`
-		Ports     []jsonResult `json:"ports"`
-		Random    []jsonRandom `json:"random"`
-		Problems  []string     `json:"problems"`
-		Warnings  []string     `json:"warnings"`
-	}{CheckSchema, verdict, len(problems) == 0, rep.Host, spec.Profile, spec.Title, spec.Offset,
-		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings})
+	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Host, spec.Profile, spec.Title, spec.Offset,
+		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings,
+		discoveryJSON(rep.Discovery), extrasJSON(rep.Extras)}
 }
 
 // ms is a duration in milliseconds, to the microsecond.

@@ -112,17 +112,70 @@ func PortsText(w io.Writer, spec expect.Spec, st Style) error {
 func CheckText(w io.Writer, rep probe.Report, st Style) error {
 	ew := &errWriter{w: w}
 	ew.printf("%s on %s, %s\n", specTitle(rep.Spec), rep.Host, offsetText(rep.Spec))
-	t := &table{header: []string{"NAME", "PORT", "PROTO", "NEED", "STATE", "LATENCY", "DETAIL"}}
+	owners := rep.Discovery != nil && rep.Discovery.Skipped == ""
+	if d := rep.Discovery; d != nil {
+		switch {
+		case d.Server != nil:
+			ew.printf("server: %s (found by %s)\n", d.Server.Describe(), d.Server.From)
+		case d.Skipped != "":
+			ew.printf("server: %s\n", d.Skipped)
+		}
+	}
+	header := []string{"NAME", "PORT", "PROTO", "NEED", "STATE", "LATENCY"}
+	if owners {
+		header = append(header, "HOLDER")
+	}
+	t := &table{header: append(header, "DETAIL")}
 	for _, r := range rep.Results {
 		detail := r.Detail
 		if r.Answer != nil {
 			detail = r.Answer.Detail
 		}
-		t.add(plain(r.Port.Name), plain(strconv.Itoa(r.Port.Number)), plain(string(r.Port.Proto)),
-			plain(string(r.Port.Need)), colored(stateText(r), stateColor(r)), plain(latency(r)), plain(detail))
+		row := []cell{plain(r.Port.Name), plain(strconv.Itoa(r.Port.Number)), plain(string(r.Port.Proto)),
+			plain(string(r.Port.Need)), colored(stateText(r), stateColor(r)), plain(latency(r))}
+		if owners {
+			row = append(row, holderCell(r))
+		}
+		t.add(append(row, plain(detail))...)
 	}
 	ew.table(t, st)
+	writeRandom(ew, rep, st)
+	writeVerdict(ew, rep, st)
+	return ew.err
+}
 
+// holderCell is the pid that holds a port, red when it is the wrong one.
+func holderCell(r probe.Result) cell {
+	switch {
+	case r.Owner == nil:
+		return plain("-")
+	case r.Owner.PID == 0:
+		return plain("unknown")
+	case r.Conflict != "":
+		return colored(fmt.Sprintf("pid %d (!)", r.Owner.PID), red)
+	}
+	return plain(fmt.Sprintf("pid %d", r.Owner.PID))
+}
+
+// writeRandom lists the server's random ports, apart from the fixed ones;
+// without a known server, the kinds to expect.
+func writeRandom(ew *errWriter, rep probe.Report, st Style) {
+	if rep.Discovery != nil && rep.Discovery.Server != nil && rep.Discovery.Skipped == "" {
+		ew.printf("%s\n", st.paint(fmt.Sprintf("RANDOM PORTS of pid %d (a new number at every start; never in the verdict)", rep.Discovery.Server.PID), bold))
+		if len(rep.Extras) == 0 {
+			ew.printf("  none\n")
+		}
+		for _, x := range rep.Extras {
+			ew.printf("  %s %s (%s): %s\n    evidence: %s\n", x.Socket.Proto, x.Socket.Local, x.Socket.Scope(), x.What, x.Evidence)
+			if x.Confirmed != "" {
+				ew.printf("    checked: %s\n", x.Confirmed)
+			}
+			if pin := pinFor(rep.Spec, x.Attribution); pin != "" && !strings.Contains(x.Evidence, "pin it") {
+				ew.printf("    %s\n", pin)
+			}
+		}
+		return
+	}
 	var kinds []string
 	for _, r := range rep.Spec.Random {
 		if r.Expected {
@@ -132,8 +185,16 @@ func CheckText(w io.Writer, rep probe.Report, st Style) error {
 	if len(kinds) > 0 {
 		ew.printf("random ports expected besides: %s (numbers change at every start; `carbonprobe ports` says why)\n", strings.Join(kinds, ", "))
 	}
-	writeVerdict(ew, rep, st)
-	return ew.err
+}
+
+// pinFor is the profile's advice on fixing a random port's number.
+func pinFor(spec expect.Spec, attribution string) string {
+	for _, r := range spec.Random {
+		if r.Kind == attribution && r.Pin != "" {
+			return "pin: " + r.Pin
+		}
+	}
+	return ""
 }
 
 func writeVerdict(ew *errWriter, rep probe.Report, st Style) {

@@ -1,0 +1,163 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
+	"github.com/carbonprobe/carbonprobe/probe/procs/procstest"
+	"github.com/carbonprobe/carbonprobe/probe/sockets"
+)
+
+// TestMain lets procstest re-run this test binary as a fake Carbon server.
+func TestMain(m *testing.M) {
+	procstest.Main()
+	os.Exit(m.Run())
+}
+
+func serverOf(t *testing.T, pid int) *Discovery {
+	t.Helper()
+	d := Discover(context.Background(), "127.0.0.1", Selector{PID: pid, PIDOrigin: "test pid"})
+	if d.Skipped != "" || d.Problem != "" || d.Server == nil {
+		t.Fatalf("discovery of pid %d: %+v", pid, d)
+	}
+	return &d
+}
+
+// TestRandomPortsFoundAndKeptApart: the JDK's jmxremote listener and the
+// syslog-style UDP sender are found, attributed, never listed as fixed, and
+// new at every start.
+func TestRandomPortsFoundAndKeptApart(t *testing.T) {
+	seen := map[string][]string{} // attribution -> "proto/port" per start
+	offset := carbonlike.FreeOffset(t, "carbon")
+	for start := 0; start < 2; start++ {
+		srv := carbonlike.Start(t, carbonlike.Options{Offset: offset, OffsetSet: true})
+		rep := Check(context.Background(), carbonSpec(t, srv.Offset), Options{Timeout: 5 * time.Second, Discovery: serverOf(t, srv.PID)})
+		if err := rep.Err(); err != nil {
+			t.Fatalf("start %d: unhealthy:\n%v", start, err)
+		}
+		fixed := map[string]bool{}
+		for _, r := range rep.Results {
+			fixed[r.Port.Key()] = true
+			if r.Port.Need == expect.Required && (r.Owner == nil || r.Owner.PID != srv.PID) {
+				t.Errorf("start %d: %s held by %+v, want pid %d", start, r.Port.Name, r.Owner, srv.PID)
+			}
+		}
+		var jmx, syslog int
+		for _, x := range rep.Extras {
+			key := fmt.Sprintf("%s/%d", x.Socket.Proto, x.Socket.Local.Port())
+			if fixed[key] {
+				t.Errorf("random port %s is a fixed port", key)
+			}
+			seen[x.Attribution] = append(seen[x.Attribution], key)
+			switch x.Attribution {
+			case sockets.AttrJMX:
+				jmx++
+				if x.Confirmed != "answers JRMP from loopback" {
+					t.Errorf("jmxremote %s: confirmed %q", key, x.Confirmed)
+				}
+			case sockets.AttrSyslog:
+				syslog++
+			default:
+				t.Errorf("unexplained extra socket %s: %+v", key, x)
+			}
+		}
+		if jmx != 1 || syslog != 1 {
+			t.Errorf("start %d: %d jmxremote and %d syslog extras, want 1 and 1: %+v", start, jmx, syslog, rep.Extras)
+		}
+		srv.Stop()
+	}
+	for attr, keys := range seen {
+		if len(keys) == 2 && keys[0] == keys[1] {
+			t.Errorf("%s took the same port %s at both starts: not random", attr, keys[0])
+		}
+	}
+}
+
+// TestSquatterIsNamed: another process (a second Carbon-like server at
+// offset 0) holds one fixed port before the server starts; dialling alone
+// would call the port bound, the check names the holder.
+func TestSquatterIsNamed(t *testing.T) {
+	offset := carbonlike.FreeOffset(t, "carbon")
+	httpPort := 9763 + offset
+	squat := procstest.Start(t, procstest.Options{
+		ProgArgs: []string{"-DportOffset=0"},
+		Socks:    []procstest.Sock{{Net: "tcp4", Addr: fmt.Sprintf("0.0.0.0:%d", httpPort)}},
+	})
+	srv := carbonlike.Start(t, carbonlike.Options{Offset: offset, OffsetSet: true, Props: map[string]string{"carbonlike.skip": "http"}})
+	rep := Check(context.Background(), carbonSpec(t, offset), Options{NoVerify: true, Discovery: serverOf(t, srv.PID)})
+	err := rep.Err()
+	if err == nil {
+		t.Fatal("healthy with the HTTP port held by another process")
+	}
+	want := fmt.Sprintf("http %d/tcp: held by pid %d", httpPort, squat.PID)
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "another Carbon server at offset 0") {
+		t.Errorf("problems lack %q and the holder's description:\n%v", want, err)
+	}
+	if strings.Count(err.Error(), "held by") != 1 {
+		t.Errorf("only the squatted port may fail:\n%v", err)
+	}
+}
+
+// TestMixedOwnersWithoutAServer: with no server named, fixed ports held by
+// different processes are suspect.
+func TestMixedOwnersWithoutAServer(t *testing.T) {
+	a := procstest.Start(t, procstest.Options{Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:0"}, {Net: "tcp4", Addr: "127.0.0.1:0"}}})
+	b := procstest.Start(t, procstest.Options{Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:0"}}})
+	spec := adhocList(t, fmt.Sprintf("%d,%d,%d", a.Port(0), a.Port(1), b.Port(0)))
+	rep := Check(context.Background(), spec, Options{Discovery: &Discovery{}})
+	err := rep.Err()
+	want := fmt.Sprintf("%d/tcp: held by pid %d", b.Port(0), b.PID)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d", a.PID)) {
+		t.Fatalf("err = %v, want %q and the majority holder", err, want)
+	}
+}
+
+// TestBoundElsewhereIsNotReachable: a listener on 127.0.0.2 only does not
+// serve a check of 127.0.0.1, and the socket table says why.
+func TestBoundElsewhereIsNotReachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("127.0.0.2 not usable here: %v", err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	rep := Check(context.Background(), adhoc(t, port), Options{Host: "127.0.0.1", Discovery: &Discovery{}})
+	err = rep.Err()
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d/tcp: refused", port)) ||
+		!strings.Contains(err.Error(), "bound to 127.0.0.2 only: not reachable at 127.0.0.1") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDiscoverRemoteIsSkipped(t *testing.T) {
+	// 192.0.2.1 (TEST-NET-1) is never dialled: discovery only decides it is not this host.
+	d := Discover(context.Background(), "192.0.2.1", Selector{})
+	if !strings.HasPrefix(d.Skipped, "remote host 192.0.2.1") || d.Server != nil {
+		t.Errorf("discovery = %+v", d)
+	}
+}
+
+func TestDiscoverPIDThatIsGone(t *testing.T) {
+	// A process that has exited and been reaped: its pid is free.
+	srv := procstest.Start(t, procstest.Options{})
+	pid := srv.PID
+	srv.Stop()
+	d := Discover(context.Background(), "127.0.0.1", Selector{PID: pid, PIDOrigin: "flag --pid"})
+	if d.Problem == "" || !strings.HasPrefix(d.Problem, fmt.Sprintf("flag --pid %d: ", pid)) {
+		t.Errorf("discovery = %+v", d)
+	}
+	rep := Check(context.Background(), adhoc(t, testnetPort(t)), Options{Discovery: &d})
+	if rep.Healthy() {
+		t.Error("healthy although the named server is gone")
+	}
+}
+
+func testnetPort(t *testing.T) int { return testnet.Listen(t, "127.0.0.1:0").Port }
