@@ -99,7 +99,7 @@ func TestHandshakeNotJRMP(t *testing.T) {
 		expect string
 	}{
 		{"HTTP server", strings.TrimPrefix(httpSrv.URL, "http://"), `got an HTTP reply "HTTP/1.1 400 Bad Request"`},
-		{"closes at once", listen(t, func(net.Conn) {}), "the peer closed without a reply"},
+		{"closes at once", listen(t, func(net.Conn) {}), "without a reply"}, // closed or reset: a race with our write
 		{"reads then closes", listen(t, func(c net.Conn) { _ = readHeader(c) }), "the peer closed without a reply"},
 		{"resets", listen(t, func(c net.Conn) {
 			_ = readHeader(c)

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -250,9 +251,9 @@ func encodeModifiedUTF8(s string) []byte {
 	return out
 }
 
-// The value tree. Values are nil, string, *classDesc, *object, *array,
-// *enumConst, or int64/uint64 for primitive fields; annotations also hold
-// blockData.
+// The value tree. Values are nil, string, *classDesc, *object, *array or
+// *enumConst (primitive fields are skipped and read as nil); annotations also
+// hold blockData.
 type classDesc struct {
 	name   string
 	flags  byte
@@ -260,6 +261,7 @@ type classDesc struct {
 	super  *classDesc
 	proxy  bool
 	ifaces []string
+	chain  []*classDesc // hierarchy(), once computed
 }
 
 type fieldDesc struct {
@@ -307,10 +309,11 @@ func (o *object) field(cls, name string) (any, bool) {
 	return nil, false
 }
 
-// instanceOf reports whether cls is in the object's class chain.
+// instanceOf reports whether cls is in the object's class hierarchy.
 func (o *object) instanceOf(cls string) bool {
-	for _, cd := range o.data {
-		if cd.desc.name == cls {
+	c, _ := o.desc.hierarchy()
+	for _, cd := range c {
+		if cd.name == cls {
 			return true
 		}
 	}
@@ -321,8 +324,6 @@ type decoder struct {
 	src     *source
 	handles []any
 	depth   int
-	// refs are the live refs met while walking, in stream order.
-	refs []*Endpoint
 	// ackNeeded is set when a ref was written to a result stream: the server
 	// then holds the object strongly until it sees our DgcAck.
 	ackNeeded bool
@@ -410,6 +411,9 @@ func (d *decoder) annotation() ([]any, error) {
 		v, err := d.contentTC(tc)
 		if err != nil {
 			return nil, err
+		}
+		if b, ok := v.(blockData); ok && len(b) == 0 {
+			continue // carries nothing; keeping it would only cost memory
 		}
 		items = append(items, v)
 	}
@@ -638,24 +642,23 @@ func (d *decoder) classDescTC(tc byte) (*classDesc, error) {
 	return desc, nil
 }
 
-// chain lists the class hierarchy, superclass first; a hostile stream can make
-// a descriptor its own ancestor, which is refused rather than looped over.
-func chain(desc *classDesc) ([]*classDesc, error) {
+// hierarchy lists the class hierarchy, superclass first, computed once per
+// descriptor: objects of one class are cheap however many the stream holds. A
+// hostile stream can make a descriptor its own ancestor; the length bound
+// stops that loop.
+func (desc *classDesc) hierarchy() ([]*classDesc, error) {
+	if desc.chain != nil {
+		return desc.chain, nil
+	}
 	var c []*classDesc
 	for x := desc; x != nil; x = x.super {
-		for _, seen := range c {
-			if seen == x {
-				return nil, fmt.Errorf("class %s is its own superclass", safe(x.name))
-			}
-		}
 		if len(c) == maxChain {
-			return nil, fmt.Errorf("class hierarchy deeper than %d", maxChain)
+			return nil, fmt.Errorf("class hierarchy of %s deeper than %d (or a loop)", safe(desc.name), maxChain)
 		}
 		c = append(c, x)
 	}
-	for i, j := 0, len(c)-1; i < j; i, j = i+1, j-1 {
-		c[i], c[j] = c[j], c[i]
-	}
+	slices.Reverse(c)
+	desc.chain = c
 	return c, nil
 }
 
@@ -671,7 +674,7 @@ func (d *decoder) newObject() (any, error) {
 	if _, err := d.assign(o); err != nil {
 		return nil, err
 	}
-	descs, err := chain(desc)
+	descs, err := desc.hierarchy()
 	if err != nil {
 		return nil, err
 	}
@@ -697,14 +700,17 @@ func (d *decoder) newObject() (any, error) {
 				return nil, err
 			}
 		}
-		o.data = append(o.data, data)
+		// Only classes with data are kept, so that a stream of small objects
+		// of a deep hierarchy cannot multiply memory.
+		if len(data.values) > 0 || len(data.annotation) > 0 {
+			o.data = append(o.data, data)
+		}
 		if cd.name == "java.rmi.server.RemoteObject" && o.ref == nil {
 			ep, ack, err := d.parseRef(data.annotation)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", safe(desc.name), err)
 			}
 			o.ref = ep
-			d.refs = append(d.refs, ep)
 			d.ackNeeded = d.ackNeeded || ack
 		}
 	}
@@ -716,24 +722,11 @@ func (d *decoder) fieldValues(cd *classDesc) ([]any, error) {
 	for _, f := range cd.fields {
 		var v any
 		var err error
-		switch f.typ {
-		case 'B', 'Z':
-			var b byte
-			b, err = d.src.byte()
-			v = int64(int8(b))
-		case 'C', 'S':
-			var u uint16
-			u, err = d.src.u16()
-			v = int64(int16(u))
-		case 'I', 'F':
-			var u uint32
-			u, err = d.src.u32()
-			v = int64(int32(u))
-		case 'J', 'D':
-			var u uint64
-			u, err = d.src.u64()
-			v = u
-		default:
+		// No answer we read depends on a primitive field: skip them rather
+		// than box them.
+		if w := primitiveWidth(f.typ); w > 0 {
+			_, err = d.src.fixed(int(w))
+		} else {
 			v, err = d.value()
 		}
 		if err != nil {
