@@ -1,72 +1,62 @@
 package expect
 
-import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
-)
+import "strings"
 
-// carbonXMLPaths are where a Carbon home keeps carbon.xml: Carbon 4 products
-// (repository/conf), then EI 6's integrator and MI (conf).
-var carbonXMLPaths = []string{
-	filepath.Join("repository", "conf", "carbon.xml"),
-	filepath.Join("conf", "carbon.xml"),
+// CarbonXML is what carbonprobe reads from carbon.xml: the port offset, the
+// host name, and every port under <Ports>, each with its line.
+type CarbonXML struct {
+	File     string
+	Offset   Setting // <Ports><Offset>; not Found when absent
+	HostName Setting // <HostName>
+	// Ports holds every leaf element under <Ports> by the key Carbon's
+	// ServerConfiguration gives it and jmx.xml's ${...} templates name:
+	// "Ports.JMX.RMIRegistryPort", "Ports.EmbeddedLDAP.LDAPServerPort".
+	Ports map[string]Setting
 }
 
-// FindCarbonXML returns the carbon.xml of a Carbon home.
-func FindCarbonXML(home string) (string, error) {
-	st, err := os.Stat(home)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", fmt.Errorf("%s: no such directory", home)
-	case err != nil:
-		return "", err
-	case !st.IsDir():
-		return "", fmt.Errorf("%s: not a directory", home)
+// maxCarbonKey bounds a <Ports> key: Carbon's longest is under 40 bytes, and
+// a key built from absurdly long element names would cost memory for nothing.
+const maxCarbonKey = 256
+
+// ParseCarbonXML reads a carbon.xml (Carbon 4: repository/conf/carbon.xml;
+// EI 6 and MI: conf/carbon.xml). file names it in settings and errors. Only
+// the first occurrence of a key counts, as with Carbon's getFirstProperty.
+func ParseCarbonXML(data []byte, file string) (CarbonXML, error) {
+	out := CarbonXML{File: file, Ports: map[string]Setting{}}
+	err := walkXML(data, func(e *xmlElem) {
+		switch {
+		case len(e.Names) < 3 || e.Names[0] != "Server" || e.Names[1] != "Ports":
+			if e.is("Server", "HostName") && !out.HostName.Found() {
+				out.HostName = Setting{Value: e.Text, File: file, Line: e.Line, Key: "<HostName>"}
+			}
+			return
+		case !e.Leaf:
+			return
+		}
+		key := strings.Join(e.Names[1:], ".")
+		if len(key) > maxCarbonKey {
+			return
+		}
+		if _, dup := out.Ports[key]; dup {
+			return
+		}
+		s := Setting{Value: e.Text, File: file, Line: e.Line, Key: e.Names[len(e.Names)-1]}
+		out.Ports[key] = s
+		if key == "Ports.Offset" {
+			s.Key = "<Offset>"
+			out.Offset = s
+		}
+	})
+	if err != nil {
+		return CarbonXML{File: file, Ports: map[string]Setting{}}, err
 	}
-	for _, rel := range carbonXMLPaths {
-		p := filepath.Join(home, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
+	if len(out.Ports) == 0 && !out.HostName.Found() {
+		// A file without <Server> is not a carbon.xml, whatever its name.
+		root := false
+		_ = walkXML(data, func(e *xmlElem) { root = root || e.is("Server") })
+		if !root {
+			return out, lineError{1, "no <Server> root element: not a carbon.xml"}
 		}
 	}
-	return "", fmt.Errorf("%s: no %s or %s: is this a Carbon home?", home, carbonXMLPaths[0], carbonXMLPaths[1])
-}
-
-// CarbonXML is what carbonprobe reads from carbon.xml.
-type CarbonXML struct {
-	Path       string
-	Offset     int
-	OffsetLine int // 0 when carbon.xml has no <Ports><Offset>
-}
-
-// ReadCarbonXML reads <Server><Ports><Offset> from a carbon.xml. Errors name the
-// file and, where there is one, the line.
-func ReadCarbonXML(path string) (CarbonXML, error) {
-	out := CarbonXML{Path: path}
-	data, err := readConfig(path)
-	if err != nil {
-		return out, fmt.Errorf("%s: %w", path, err)
-	}
-	const offsetPath = "Server/Ports/Offset"
-	vals, err := readXMLValues(data, map[string]bool{offsetPath: true})
-	if err != nil {
-		return out, fmt.Errorf("%s:%w", path, err)
-	}
-	v, ok := vals[offsetPath]
-	if !ok {
-		return out, nil
-	}
-	n, err := strconv.Atoi(v.Text)
-	switch {
-	case err != nil:
-		return out, fmt.Errorf("%s:%d: <Offset> %q is not a whole number", path, v.Line, v.Text)
-	case n < 0 || n > maxOffset:
-		return out, fmt.Errorf("%s:%d: <Offset> %d is outside 0..%d", path, v.Line, n, MaxPort)
-	}
-	out.Offset, out.OffsetLine = n, v.Line
 	return out, nil
 }

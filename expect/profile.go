@@ -13,43 +13,110 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// Profile is the port knowledge of one product, loaded from an embedded data file.
+// Profile is the port knowledge of one product version range (and, for EI 6,
+// one runtime), loaded from an embedded data file.
 type Profile struct {
-	Name                string       `toml:"name"`
-	Title               string       `toml:"title"`
+	Name    string   `toml:"name"`
+	Title   string   `toml:"title"`
+	Aliases []string `toml:"aliases"`
+	// Product is the product family detection maps a home to: "apim", "ei6".
+	Product string `toml:"product"`
+	// Versions is the inclusive range of product versions the profile covers,
+	// each bound compared on its own components: ["5.10", "5.11"] holds
+	// 5.10.0 and 5.11.0; ["4", "4"] holds every 4.x.
+	Versions []string `toml:"versions"`
+	// Default marks the profile detection picks for its product when the
+	// home does not tell the version.
+	Default bool `toml:"default"`
+	// Runtime is the EI 6 runtime the profile describes.
+	Runtime string `toml:"runtime"`
+	// Conf lists where the configuration lives, relative to the home, in the
+	// order tried: "repository/conf", "conf", "wso2/broker/conf".
+	Conf []string `toml:"conf"`
+	// ConfHint is said when none of Conf holds a carbon.xml or deployment.toml.
+	ConfHint string `toml:"conf_hint"`
+	// Script is the start script, relative to the home.
+	Script string `toml:"script"`
+	// AssumeVersion picks the version-bound rows when no version is known.
+	AssumeVersion string `toml:"assume_version"`
+
 	DefaultOffset       int          `toml:"default_offset"`
 	DefaultOffsetWhy    string       `toml:"default_offset_why"`
 	DefaultOffsetSource string       `toml:"default_offset_source"`
 	MainClasses         []string     `toml:"main_classes"`
 	Ports               []profPort   `toml:"port"`
-	Random              []RandomKind `toml:"random"`
-	Docs                []DocsClaim  `toml:"docs"`
+	Random              []profRandom `toml:"random"`
+	Docs                []profDocs   `toml:"docs"`
 }
 
 type profPort struct {
-	Name        string `toml:"name"`
-	Base        int    `toml:"base"`
-	Proto       Proto  `toml:"proto"`
-	Offset      *bool  `toml:"offset"`
-	NoOffsetWhy string `toml:"no_offset_why"`
-	Role        Role   `toml:"role"`
-	Need        Need   `toml:"need"`
-	Condition   string `toml:"condition"`
-	Source      string `toml:"source"`
+	Name        string   `toml:"name"`
+	Base        int      `toml:"base"`
+	Proto       Proto    `toml:"proto"`
+	Offset      *bool    `toml:"offset"`
+	NoOffsetWhy string   `toml:"no_offset_why"`
+	Role        Role     `toml:"role"`
+	Need        Need     `toml:"need"`
+	Condition   string   `toml:"condition"`
+	Source      string   `toml:"source"`
+	Versions    []string `toml:"versions"`
+
+	// Where the home's files can set the number or switch the port. Each is
+	// read only where the product reads it: the XML files where there is no
+	// deployment.toml, the TOML keys where there is one.
+	CarbonXML     string  `toml:"carbon_xml"`     // a carbon.xml key: "Ports.EmbeddedLDAP.LDAPServerPort"
+	Axis2Receiver string  `toml:"axis2_receiver"` // an axis2.xml transportReceiver whose "port" parameter sets the number
+	TOML          string  `toml:"toml"`           // a deployment.toml key that sets the number
+	TOMLEnable    string  `toml:"toml_enable"`    // a deployment.toml boolean that switches the port
+	Feature       Feature `toml:"feature"`        // a switch read from a file carbonprobe knows
+}
+
+// Feature names a port whose presence a product decides from its own switch.
+type Feature string
+
+const (
+	// FeatureJMXRegistry and FeatureJMXServer are Carbon's JMX RMI ports:
+	// etc/jmx.xml <StartRMIServer> and its port templates, or
+	// [monitoring.jmx] in deployment.toml.
+	FeatureJMXRegistry Feature = "jmx-registry"
+	FeatureJMXServer   Feature = "jmx-server"
+	// FeatureClusterMember is Hazelcast's member port, open whenever
+	// clustering is on; FeatureClusterMulticast its multicast discovery port,
+	// open only with membershipScheme multicast.
+	FeatureClusterMember    Feature = "cluster-member"
+	FeatureClusterMulticast Feature = "cluster-multicast"
+)
+
+type profRandom struct {
+	RandomKind
+	Versions []string `toml:"versions"`
+}
+
+type profDocs struct {
+	DocsClaim
+	Versions []string `toml:"versions"`
 }
 
 // NoProfile is the profile name for ad-hoc checks of --ports alone.
 const NoProfile = "none"
 
+// Runtimes are EI 6's runtimes, each a JVM of its own.
+var Runtimes = []string{"integrator", "business-process", "broker", "analytics"}
+
 //go:embed profiles/*.toml
 var profileFS embed.FS
 
-var loadProfiles = sync.OnceValues(func() (map[string]*Profile, error) {
+type profileSet struct {
+	byName map[string]*Profile // names and aliases
+	list   []*Profile          // sorted by name
+}
+
+var loadProfiles = sync.OnceValues(func() (*profileSet, error) {
 	entries, err := profileFS.ReadDir("profiles")
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*Profile, len(entries))
+	set := &profileSet{byName: map[string]*Profile{}}
 	var errs *multierror.Error
 	for _, e := range entries {
 		file := path.Join("profiles", e.Name())
@@ -62,9 +129,17 @@ var loadProfiles = sync.OnceValues(func() (map[string]*Profile, error) {
 			errs = multierror.Append(errs, err)
 			continue
 		}
-		out[p.Name] = p
+		for _, n := range append([]string{p.Name}, p.Aliases...) {
+			if _, dup := set.byName[n]; dup || n == NoProfile {
+				errs = multierror.Append(errs, fmt.Errorf("%s: profile name %q is taken", file, n))
+				continue
+			}
+			set.byName[n] = p
+		}
+		set.list = append(set.list, p)
 	}
-	return out, errs.ErrorOrNil()
+	sort.Slice(set.list, func(i, j int) bool { return set.list[i].Name < set.list[j].Name })
+	return set, errs.ErrorOrNil()
 })
 
 func parseProfile(file string, data []byte) (*Profile, error) {
@@ -80,6 +155,20 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 	if p.Name == "" || p.Title == "" || p.DefaultOffsetSource == "" {
 		bad("name, title and default_offset_source are required")
 	}
+	if len(p.Conf) == 0 {
+		p.Conf = []string{"repository/conf", "conf"}
+	}
+	if err := checkRange(p.Versions); err != nil {
+		bad("versions: %v", err)
+	}
+	if p.Runtime != "" && !isRuntime(p.Runtime) {
+		bad("runtime %q is not one of %s", p.Runtime, strings.Join(Runtimes, ", "))
+	}
+	if p.AssumeVersion != "" {
+		if _, err := parseVersion(p.AssumeVersion); err != nil {
+			bad("assume_version: %v", err)
+		}
+	}
 	seen := map[string]bool{}
 	for i := range p.Ports {
 		pp := &p.Ports[i]
@@ -87,8 +176,8 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 			pp.Proto = TCP
 		}
 		switch {
-		case pp.Name == "" || seen[pp.Name]:
-			bad("port %d: missing or repeated name %q", i+1, pp.Name)
+		case pp.Name == "":
+			bad("port %d: missing name", i+1)
 		case pp.Base < 1 || pp.Base > MaxPort:
 			bad("port %s: base %d is not a port number", pp.Name, pp.Base)
 		case pp.Proto != TCP && pp.Proto != UDP:
@@ -103,19 +192,74 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 			bad("port %s: a port without offset needs no_offset_why", pp.Name)
 		case pp.Source == "":
 			bad("port %s: every port cites its source", pp.Name)
+		case !pp.Feature.valid():
+			bad("port %s: feature %q is not one of jmx-registry, jmx-server, cluster-member, cluster-multicast", pp.Name, pp.Feature)
+		case pp.Feature.clustering() && (pp.Offset == nil || *pp.Offset):
+			bad("port %s: Hazelcast's ports take no offset: set offset = false", pp.Name)
 		}
-		seen[pp.Name] = true
+		if err := checkRange(pp.Versions); err != nil {
+			bad("port %s: versions: %v", pp.Name, err)
+		}
+		// Two rows may share a name only when their version ranges cannot both hold.
+		key := pp.Name + "@" + strings.Join(pp.Versions, "-")
+		if seen[key] {
+			bad("port %d: repeated name %q", i+1, pp.Name)
+		}
+		seen[key] = true
+	}
+	for i, r := range p.Random {
+		if r.Kind != "jmxremote" && r.Kind != "syslog" {
+			bad("random %d: kind %q is neither jmxremote nor syslog", i+1, r.Kind)
+		}
+		if r.Why == "" || r.Source == "" {
+			bad("random %s: why and source are required", r.Kind)
+		}
+		if err := checkRange(r.Versions); err != nil {
+			bad("random %s: versions: %v", r.Kind, err)
+		}
+	}
+	for i, d := range p.Docs {
+		if d.Claim == "" || d.Fact == "" || d.Source == "" {
+			bad("docs %d: claim, fact and source are required", i+1)
+		}
+		if err := checkRange(d.Versions); err != nil {
+			bad("docs %d: versions: %v", i+1, err)
+		}
 	}
 	return &p, errs.ErrorOrNil()
 }
 
-// LookupProfile returns the named profile.
+func (f Feature) valid() bool {
+	switch f {
+	case "", FeatureJMXRegistry, FeatureJMXServer, FeatureClusterMember, FeatureClusterMulticast:
+		return true
+	}
+	return false
+}
+
+func (f Feature) clustering() bool {
+	return f == FeatureClusterMember || f == FeatureClusterMulticast
+}
+
+func (f Feature) jmx() bool { return f == FeatureJMXRegistry || f == FeatureJMXServer }
+
+func isRuntime(r string) bool {
+	for _, k := range Runtimes {
+		if k == r {
+			return true
+		}
+	}
+	return false
+}
+
+// LookupProfile returns the named profile. A name may be an alias
+// ("is-6" for is-7); "ei6" with a runtime names that runtime's profile.
 func LookupProfile(name string) (*Profile, error) {
-	all, err := loadProfiles()
+	set, err := loadProfiles()
 	if err != nil {
 		return nil, err
 	}
-	if p, ok := all[name]; ok {
+	if p, ok := set.byName[name]; ok {
 		return p, nil
 	}
 	return nil, fmt.Errorf("unknown profile %q (known: %s)", name, strings.Join(ProfileNames(), ", "))
@@ -123,44 +267,34 @@ func LookupProfile(name string) (*Profile, error) {
 
 // ProfileNames lists the known profiles, "none" last.
 func ProfileNames() []string {
-	all, _ := loadProfiles()
-	names := make([]string, 0, len(all)+1)
-	for n := range all {
-		names = append(names, n)
+	set, _ := loadProfiles()
+	var names []string
+	if set != nil {
+		for _, p := range set.list {
+			names = append(names, p.Name)
+		}
 	}
-	sort.Strings(names)
 	return append(names, NoProfile)
 }
 
-// ports applies an offset to the profile's ports.
-func (p *Profile) ports(off Offset) []Port {
-	out := make([]Port, 0, len(p.Ports))
-	for _, pp := range p.Ports {
-		applies := pp.Offset == nil || *pp.Offset
-		port := Port{
-			Name: pp.Name, Proto: pp.Proto, Base: pp.Base, Offset: applies,
-			Number: pp.Base, Role: pp.Role, Need: pp.Need,
-			Condition: pp.Condition, Source: pp.Source,
-		}
-		if applies {
-			port.Number += off.Value
-			port.Why = p.offsetWhy(pp.Base, off)
-		} else {
-			port.Why = fmt.Sprintf("%d (no offset: %s)", pp.Base, pp.NoOffsetWhy)
-		}
-		out = append(out, port)
+// Profiles returns every profile, sorted by name.
+func Profiles() []*Profile {
+	set, _ := loadProfiles()
+	if set == nil {
+		return nil
 	}
-	return out
+	return set.list
 }
 
-// offsetWhy explains an offset port's number: "8280 + offset 3 (replaces MI's built-in 10)".
-func (p *Profile) offsetWhy(base int, off Offset) string {
-	why := fmt.Sprintf("%d + offset %d", base, off.Value)
-	switch {
-	case off.Kind == OffsetDefault:
-		return why + " (" + p.DefaultOffsetWhy + ")"
-	case p.DefaultOffset != 0:
-		return why + fmt.Sprintf(" (replaces %s)", p.DefaultOffsetWhy)
+// covers reports whether the profile's version range holds v.
+func (p *Profile) covers(v version) bool { return inRange(v, p.Versions) }
+
+// applies reports whether a row bound to versions holds for v. With no
+// version known, the profile's assumed version stands in; a row without
+// bounds always applies.
+func applies(rowVersions []string, v version) bool {
+	if len(rowVersions) == 0 {
+		return true
 	}
-	return why
+	return inRange(v, rowVersions)
 }

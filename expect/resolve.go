@@ -2,12 +2,15 @@ package expect
 
 import (
 	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/go-multierror"
 )
 
-// DefaultProfile is the profile used when neither --profile nor --ports says
-// otherwise: the product of the page our users start from.
+// DefaultProfile is the profile used when neither --profile, --carbon-home
+// nor --ports says otherwise: the product of the page our users start from.
 const DefaultProfile = "mi"
 
 // Text is a value given by the user and where it came from ("flag --offset",
@@ -26,82 +29,247 @@ func (t Text) fromFlag() bool { return len(t.Origin) > 0 && t.Origin[0] != '$' }
 type Input struct {
 	Profile    Text
 	Offset     Text
-	JavaOpts   Text // Java options that may hold -DportOffset=N
+	JavaOpts   Text // Java options that may hold -DportOffset=N and other -D properties
 	CarbonHome Text
 	Ports      Text // an ad-hoc --ports list
+	Runtime    Text // EI 6's runtime: integrator, business-process, broker, analytics
+	Expect     Text // an --expect file of extra ports (.toml, .yaml or .yml)
 }
 
-// Resolve turns the user's input into a Spec. It reports every problem it
-// finds, one line each, not only the first.
+// Resolve turns the user's input into a Spec: the profile (given, or
+// detected from the home), the offset by Carbon's precedence, and every port
+// with the file and line that decided it. It reports every problem it finds,
+// one line each, not only the first.
 func Resolve(in Input) (Spec, error) {
-	var errs *multierror.Error
-	fail := func(err error) { errs = multierror.Append(errs, err) }
+	r := &resolver{in: in}
+	spec := r.resolve()
+	return spec, r.errs.ErrorOrNil()
+}
 
+type resolver struct {
+	in    Input
+	errs  *multierror.Error
+	notes []string
+	props sysProps
+	home  *homeConfig
+	prof  *Profile
+	ver   version // the version rows are chosen by: detected, or the profile's assumed one
+}
+
+func (r *resolver) fail(err error) { r.errs = multierror.Append(r.errs, err) }
+
+func (r *resolver) resolve() Spec {
+	in := r.in
 	var adhoc []Port
 	if in.Ports.set() {
 		var err error
 		if adhoc, err = ParsePorts(in.Ports.Value, in.Ports.Origin); err != nil {
-			fail(err)
+			r.fail(err)
+		}
+	}
+	runtime := strings.TrimSpace(in.Runtime.Value)
+	if in.Runtime.set() && !isRuntime(runtime) {
+		r.fail(fmt.Errorf("%s: %q is not an EI 6 runtime (%s)", in.Runtime.Origin, in.Runtime.Value, strings.Join(Runtimes, ", ")))
+		runtime = ""
+	}
+
+	var det Detection
+	homeOK := false
+	if in.CarbonHome.set() {
+		d, err := DetectHome(in.CarbonHome.Value)
+		if err != nil {
+			r.fail(fmt.Errorf("%s %w", in.CarbonHome.Origin, err))
+		} else {
+			det, homeOK = d, true
 		}
 	}
 
+	spec := Spec{}
 	name := in.Profile.Value
 	switch {
 	case name != "":
-	case in.Ports.set():
+		spec.Chosen = in.Profile.Origin
+		if name == NoProfile {
+			break
+		}
+		p, err := LookupProfile(name)
+		if err != nil {
+			r.fail(fmt.Errorf("%s: %w", orDefault(in.Profile.Origin, "profile"), err))
+			break
+		}
+		if det.Product != "" && det.Product != p.Product && p.Product != "carbon" {
+			r.notes = append(r.notes, fmt.Sprintf("the home looks like %s (%s); %s %s overrides", det.Product, strings.Join(det.Evidence, "; "), in.Profile.Origin, name))
+		}
+		if det.Product == p.Product {
+			r.ver, _ = parseVersion(det.Version)
+			spec.Version = det.Version
+		}
+		if runtime != "" && runtime != p.Runtime {
+			if p.Runtime == "" {
+				r.fail(fmt.Errorf("%s: profile %s has one runtime; runtimes are EI 6's", in.Runtime.Origin, p.Name))
+				break
+			}
+			if p, err = r.pick(p.Product, runtime); err != nil {
+				break
+			}
+		}
+		r.prof = p
+	case homeOK && det.Product != "":
+		spec.Chosen = strings.Join(det.Evidence, "; ")
+		r.ver, _ = parseVersion(det.Version)
+		spec.Version = det.Version
+		if runtime != "" && det.Product != "ei6" {
+			r.fail(fmt.Errorf("%s: %s is not EI 6; runtimes are EI 6's", in.Runtime.Origin, det.Product))
+			break
+		}
+		if det.Product == "ei6" && runtime == "" {
+			runtime = "integrator"
+		}
+		p, err := r.pick(det.Product, runtime)
+		if err == nil {
+			r.prof = p
+		}
+		if in.Runtime.set() {
+			spec.Chosen += "; " + in.Runtime.Origin + " " + runtime
+		}
+	case homeOK:
+		// Nothing names the product: fall back to the kernel's profile, whose
+		// files and rules every Carbon 4 product shares.
+		p, err := LookupProfile("carbon")
+		if err != nil {
+			r.fail(err)
+			break
+		}
+		r.prof = p
+		spec.Chosen = "no start script or version file names the product: the generic Carbon 4 kernel profile"
+	case in.Ports.set() && runtime == "" && !in.Expect.set():
 		name = NoProfile
+	case runtime != "":
+		p, err := r.pick("ei6", runtime)
+		if err == nil {
+			r.prof = p
+			spec.Chosen = in.Runtime.Origin
+		}
 	default:
-		name = DefaultProfile
+		p, err := LookupProfile(DefaultProfile)
+		if err != nil {
+			r.fail(err)
+			break
+		}
+		r.prof = p
+		spec.Chosen = "the default profile"
+	}
+	r.notes = append(r.notes, det.Notes...)
+	if r.prof != nil && r.ver == nil && r.prof.AssumeVersion != "" {
+		r.ver, _ = parseVersion(r.prof.AssumeVersion)
 	}
 
-	var spec Spec
-	if name == NoProfile {
-		spec = Spec{Profile: NoProfile, Title: "ad-hoc ports",
-			Offset: Offset{Kind: OffsetDefault, From: "not used: --ports numbers take no offset"}}
-		if in.Offset.set() && in.Offset.fromFlag() {
-			fail(fmt.Errorf("%s: profile none has no offset ports; --ports numbers are dialled as given", in.Offset.Origin))
+	r.props = parseSysProps(in.JavaOpts.Value, in.CarbonHome.Value)
+	if homeOK {
+		r.home = readHome(in.CarbonHome.Value, in.CarbonHome.Origin, r.prof)
+		for _, err := range r.home.errs {
+			r.fail(err)
 		}
-		if !in.Ports.set() {
-			fail(fmt.Errorf("%s none: give the ports to check with --ports", in.Profile.Origin))
+		spec.Home = in.CarbonHome.Value
+	}
+
+	if name == NoProfile {
+		spec.Profile, spec.Title = NoProfile, "ad-hoc ports"
+		spec.Offset = Offset{Kind: OffsetDefault, From: "not used: --ports numbers take no offset"}
+		if in.Offset.set() && in.Offset.fromFlag() {
+			r.fail(fmt.Errorf("%s: profile none has no offset ports; --ports numbers are dialled as given", in.Offset.Origin))
+		}
+		if !in.Ports.set() && !in.Expect.set() {
+			r.fail(fmt.Errorf("%s none: give the ports to check with --ports", in.Profile.Origin))
 		}
 	} else {
-		prof, err := LookupProfile(name)
+		off, err := r.offset()
 		if err != nil {
-			fail(fmt.Errorf("%s: %w", orDefault(in.Profile.Origin, "profile"), err))
+			r.fail(err)
 		}
-		off, err := resolveOffset(in, prof)
-		if err != nil {
-			fail(err)
-		}
-		if prof != nil {
-			spec = Spec{Profile: prof.Name, Title: prof.Title, Offset: off,
-				Ports: prof.ports(off), Random: prof.Random, Docs: prof.Docs}
+		if r.prof != nil {
+			spec.Profile, spec.Title, spec.Offset = r.prof.Name, r.prof.Title, off
+			spec.Ports = r.ports(off)
+			spec.Random = r.random()
+			spec.Docs = r.docs()
 			for _, p := range spec.Ports {
-				if p.Number > MaxPort {
-					fail(fmt.Errorf("offset %d from %s pushes port %s (%d) to %d, past %d",
+				if p.Number > MaxPort && p.Need != Off {
+					r.fail(fmt.Errorf("offset %d from %s pushes port %s (%d) to %d, past %d",
 						off.Value, off.From, p.Name, p.Base, p.Number, MaxPort))
 				}
 			}
 		}
 	}
 
+	if in.Expect.set() {
+		spec.Ports = append(spec.Ports, r.expectPorts(spec)...)
+	}
 	spec.Ports = append(spec.Ports, adhoc...)
-	seen := make(map[string]string, len(spec.Ports))
-	for _, p := range spec.Ports {
+	r.checkCollisions(spec.Ports)
+
+	if r.home != nil {
+		r.notes = append(r.notes, r.home.notes...)
+	}
+	spec.Notes = r.notes
+	oneLineSpec(&spec)
+	return spec
+}
+
+// oneLineSpec keeps every text of a spec on one line: values read from a
+// file can hold line breaks, and every row of the output is one line.
+func oneLineSpec(s *Spec) {
+	s.Chosen, s.Offset.From = oneLine(s.Chosen), oneLine(s.Offset.From)
+	for i := range s.Ports {
+		p := &s.Ports[i]
+		p.Why, p.Condition, p.From, p.Source = oneLine(p.Why), oneLine(p.Condition), oneLine(p.From), oneLine(p.Source)
+		p.Name = oneLine(p.Name)
+	}
+	for i := range s.Random {
+		k := &s.Random[i]
+		k.Why, k.Pin, k.From = oneLine(k.Why), oneLine(k.Pin), oneLine(k.From)
+	}
+	for i := range s.Notes {
+		s.Notes[i] = oneLine(s.Notes[i])
+	}
+}
+
+// pick chooses a profile by product and runtime for the detected version.
+func (r *resolver) pick(product, runtime string) (*Profile, error) {
+	p, notes, err := pickProfile(product, r.ver, runtime)
+	if err != nil {
+		r.fail(err)
+		return nil, err
+	}
+	r.notes = append(r.notes, notes...)
+	return p, nil
+}
+
+// checkCollisions reports two names on one effective number. Ports that are
+// off open nothing, so they collide with nothing.
+func (r *resolver) checkCollisions(ports []Port) {
+	seen := make(map[string]string, len(ports))
+	for _, p := range ports {
+		if p.Need == Off {
+			continue
+		}
 		if other, dup := seen[p.Key()]; dup {
-			fail(fmt.Errorf("port %d/%s is named twice: %s and %s", p.Number, p.Proto, other, p.Name))
+			r.fail(fmt.Errorf("port %d/%s is named twice: %s and %s", p.Number, p.Proto, oneLine(other), oneLine(p.Name)))
 			continue
 		}
 		seen[p.Key()] = p.Name
 	}
-	return spec, errs.ErrorOrNil()
 }
 
-// resolveOffset applies Carbon's precedence: the flag, then -DportOffset (the
-// system property Carbon reads first), then carbon.xml <Offset>, then the
-// profile's default. Every source given is read and checked, so a broken
-// carbon.xml is reported even when a flag overrides its offset.
-func resolveOffset(in Input, prof *Profile) (Offset, error) {
+// offset applies Carbon's precedence: the flag (what the user says the
+// server runs with), then -DportOffset (the system property Carbon reads
+// first), then deployment.toml's [server] offset, then carbon.xml's <Offset>,
+// then the profile's default. Where a deployment.toml exists, the server
+// renders carbon.xml from it, so carbon.xml's <Offset> is not used: an
+// absent [server] offset renders the template's default, which is the
+// profile's. Every source given is read and checked, so a broken one is
+// reported even when a higher one decides.
+func (r *resolver) offset() (Offset, error) {
+	in := r.in
 	var errs *multierror.Error
 	var found []Offset // in precedence order
 
@@ -122,24 +290,361 @@ func resolveOffset(in Input, prof *Profile) (Offset, error) {
 			found = append(found, Offset{Value: n, Kind: OffsetSysProp, From: fmt.Sprintf("-DportOffset=%d in %s", n, in.JavaOpts.Origin)})
 		}
 	}
-	if in.CarbonHome.set() {
-		path, err := FindCarbonXML(in.CarbonHome.Value)
-		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s %w", in.CarbonHome.Origin, err))
-		} else if cx, err := ReadCarbonXML(path); err != nil {
-			errs = multierror.Append(errs, err)
-		} else if cx.OffsetLine > 0 {
-			found = append(found, Offset{Value: cx.Offset, Kind: OffsetCarbonXML, From: fmt.Sprintf("%s:%d <Offset>", path, cx.OffsetLine)})
+	if h := r.home; h != nil {
+		if h.dtoml != nil {
+			if s, ok := h.dtoml.Values["server.offset"]; ok {
+				if n, err := r.offsetSetting(s); err != nil {
+					errs = multierror.Append(errs, err)
+				} else {
+					found = append(found, Offset{Value: n, Kind: OffsetTOML, From: s.Where()})
+				}
+			}
+		}
+		if h.carbon != nil && h.carbon.Offset.Found() {
+			if n, err := r.offsetSetting(h.carbon.Offset); err != nil {
+				errs = multierror.Append(errs, err)
+			} else {
+				found = append(found, Offset{Value: n, Kind: OffsetCarbonXML, From: h.carbon.Offset.Where()})
+			}
 		}
 	}
-	if prof != nil {
-		found = append(found, Offset{Value: prof.DefaultOffset, Kind: OffsetDefault,
-			From: fmt.Sprintf("profile %s's default (%s)", prof.Name, prof.DefaultOffsetWhy), Source: prof.DefaultOffsetSource})
+	if p := r.prof; p != nil {
+		found = append(found, Offset{Value: p.DefaultOffset, Kind: OffsetDefault,
+			From: fmt.Sprintf("profile %s's default (%s)", p.Name, p.DefaultOffsetWhy), Source: p.DefaultOffsetSource})
 	}
 	if err := errs.ErrorOrNil(); err != nil || len(found) == 0 {
 		return Offset{}, err
 	}
 	return found[0], nil
+}
+
+// offsetSetting reads an offset from a file, as Carbon's Integer.parseInt would, after ${...}.
+func (r *resolver) offsetSetting(s Setting) (int, error) {
+	s, err := s.expand(r.home.home, r.props, r.in.JavaOpts.Origin)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s.Value))
+	switch {
+	case err != nil:
+		return 0, s.errAt(r.home.home, "%s %q is not a whole number", s.Key, s.Value)
+	case n < 0:
+		return 0, s.errAt(r.home.home, "%s %d is negative; a port offset is 0 or more", s.Key, n)
+	case n > maxOffset:
+		return 0, s.errAt(r.home.home, "%s %d is past %d; no port can take it", s.Key, n, MaxPort)
+	}
+	return n, nil
+}
+
+// ports applies the home's files and the offset to the profile's rows.
+func (r *resolver) ports(off Offset) []Port {
+	p := r.prof
+	out := make([]Port, 0, len(p.Ports))
+	for _, pp := range p.Ports {
+		if !applies(pp.Versions, r.ver) {
+			continue
+		}
+		d := r.decide(pp)
+		applies := (pp.Offset == nil || *pp.Offset) && d.noOffset == ""
+		base := pp.Base
+		if d.base > 0 {
+			base = d.base
+		}
+		port := Port{
+			Name: pp.Name, Proto: pp.Proto, Base: base, Offset: applies,
+			Number: base, Role: pp.Role, Need: pp.Need,
+			Condition: pp.Condition, Source: pp.Source,
+			From: strings.Join(d.from, "; "),
+		}
+		if d.need != "" {
+			port.Need, port.Condition = d.need, d.cond
+		}
+		var parts []string
+		if d.baseAt.Found() {
+			parts = append(parts, d.baseAt.Where())
+		}
+		if d.context != "" {
+			parts = append(parts, d.context)
+		}
+		switch {
+		case applies:
+			port.Number += off.Value
+			port.Why = fmt.Sprintf("%d + offset %d", base, off.Value)
+			if len(parts) > 0 {
+				parts = append(parts, p.offsetNote(off, true))
+			} else if note := p.offsetNote(off, false); note != "" {
+				parts = append(parts, note)
+			}
+		case d.noOffset != "":
+			port.Why = strconv.Itoa(base)
+			parts = append(parts, d.noOffset)
+		case len(parts) > 0:
+			port.Why = strconv.Itoa(base)
+			parts = append(parts, "no offset")
+		default:
+			port.Why = fmt.Sprintf("%d (no offset: %s)", base, pp.NoOffsetWhy)
+		}
+		if len(parts) > 0 {
+			port.Why += " (" + strings.Join(parts, "; ") + ")"
+		}
+		out = append(out, port)
+	}
+	return out
+}
+
+// offsetNote explains the offset in a port's Why. With a file named before
+// it, it says where the offset came from ("offset from -DportOffset");
+// otherwise only what people misread: MI's built-in 10, and that an explicit
+// offset replaces it.
+func (p *Profile) offsetNote(off Offset, long bool) string {
+	var note string
+	switch {
+	case off.Kind == OffsetDefault && long:
+		note = "offset: " + p.DefaultOffsetWhy
+	case off.Kind == OffsetDefault:
+		note = p.DefaultOffsetWhy
+	case long:
+		note = "offset from " + off.Kind.short()
+		if p.DefaultOffset != 0 && off.Value != p.DefaultOffset {
+			note += ", replacing " + p.DefaultOffsetWhy
+		}
+	case p.DefaultOffset != 0 && off.Value != p.DefaultOffset:
+		note = "replaces " + p.DefaultOffsetWhy
+	}
+	return note
+}
+
+// decision is what the home's files say about one profile row.
+type decision struct {
+	base     int     // the number before any offset; 0 keeps the profile's
+	baseAt   Setting // where base was read
+	noOffset string  // set when the file's number takes no offset, saying why
+	context  string  // more words for Why: "clustering enabled, scheme wka"
+	need     Need    // "" keeps the profile's
+	cond     string  // why, when need is off
+	from     []string
+}
+
+func (r *resolver) decide(pp profPort) decision {
+	var d decision
+	h := r.home
+	if h == nil {
+		return d
+	}
+	setBase := func(s Setting) {
+		s, err := s.expand(h.home, r.props, r.in.JavaOpts.Origin)
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		n, err := s.port(h.home)
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		d.base, d.baseAt = n, s
+		d.from = append(d.from, s.Where())
+	}
+	on := func(from string) {
+		d.need = Required
+		d.from = append(d.from, from)
+	}
+	off := func(cond, from string) {
+		d.need, d.cond = Off, "not expected: "+cond
+		if from != "" {
+			d.from = append(d.from, from)
+		}
+	}
+
+	if h.tomlEra {
+		t := h.dtoml
+		if t == nil {
+			return d // unreadable: already reported
+		}
+		if s, ok := t.Values[pp.TOML]; ok && pp.TOML != "" {
+			setBase(s)
+		}
+		enable := pp.TOMLEnable
+		if pp.Feature.jmx() && enable == "" {
+			enable = "monitoring.jmx.rmi_server_start"
+		}
+		if s, ok := t.Values[enable]; ok && enable != "" {
+			if javaBool(s.Value) {
+				on(fmt.Sprintf("%s = %s", s.Where(), s.Value))
+			} else {
+				off(fmt.Sprintf("switched off (%s = %s)", s.Where(), s.Value), s.Where())
+			}
+		}
+		if pp.Feature.clustering() {
+			scheme, ok := t.Values["clustering.membership_scheme"]
+			switch {
+			case !ok:
+				off(fmt.Sprintf("clustering off: %s has no [clustering] membership_scheme", t.File), "")
+			case pp.Feature == FeatureClusterMember:
+				on(scheme.Where())
+				d.context = "clustering on, scheme " + scheme.Value
+				if s, ok := t.Values["clustering.local_member_port"]; ok {
+					setBase(s)
+				}
+			case !strings.EqualFold(scheme.Value, "multicast"):
+				off(fmt.Sprintf("membership_scheme %q (%s): multicast discovery only with \"multicast\"", scheme.Value, scheme.Where()), scheme.Where())
+			default:
+				on(scheme.Where())
+				d.context = "clustering on, scheme multicast"
+			}
+		}
+		return d
+	}
+
+	if pp.CarbonXML != "" && h.carbon != nil {
+		if s, ok := h.carbon.Ports[pp.CarbonXML]; ok {
+			setBase(s)
+		}
+	}
+	if pp.Axis2Receiver != "" && h.axis2 != nil {
+		if s, ok := h.axis2.Receivers[pp.Axis2Receiver]; ok {
+			setBase(s)
+		}
+	}
+	switch {
+	case pp.Feature.jmx():
+		r.decideJMX(pp, &d, setBase, on, off)
+	case pp.Feature.clustering() && h.axis2 != nil:
+		c := h.axis2.Clustering
+		switch {
+		case c.Line == 0:
+			off(fmt.Sprintf("clustering off: %s has no <clustering> element", h.axis2.File), "")
+		case !javaBool(c.Enable.Value):
+			off(fmt.Sprintf("clustering disabled (%s:%d <clustering enable=%q>)", h.axis2.File, c.Line, c.Enable.Value), c.Enable.Where())
+		default:
+			scheme, schemeAt := "multicast", "membershipScheme absent: Carbon's default multicast"
+			if c.Scheme.Found() {
+				scheme, schemeAt = c.Scheme.Value, c.Scheme.Where()
+			}
+			if pp.Feature == FeatureClusterMember {
+				on(c.Enable.Where())
+				d.context = "clustering enabled, scheme " + scheme
+				if c.LocalMemberPort.Found() {
+					setBase(c.LocalMemberPort)
+				}
+			} else if !strings.EqualFold(scheme, "multicast") {
+				off(fmt.Sprintf("membershipScheme %s (%s): multicast discovery only with multicast", scheme, schemeAt), c.Enable.Where())
+			} else {
+				on(c.Enable.Where())
+				d.context = "clustering enabled, scheme multicast"
+				if c.McastPort.Found() {
+					setBase(c.McastPort)
+				}
+			}
+		}
+	}
+	return d
+}
+
+// decideJMX follows Carbon 4's JMXServerManager: no jmx.xml, or
+// <StartRMIServer> other than true, and it starts nothing at fixed ports; a
+// port written as ${Ports.JMX.X} is carbon.xml's value plus the offset
+// (CarbonUtils.getPortFromServerConfig), a literal is taken as it is,
+// without the offset.
+func (r *resolver) decideJMX(pp profPort, d *decision, setBase func(Setting), on func(string), off func(string, string)) {
+	h := r.home
+	if h.jmx == nil {
+		if !h.exists(h.jmxRel) {
+			off(fmt.Sprintf("no %s: Carbon's JMXServerManager then creates the RMI registry on port 0, a random one, not a fixed port (from its source, not tested at runtime)", h.jmxRel), "")
+		}
+		return // unreadable or malformed: reported already
+	}
+	j := h.jmx
+	if !javaBool(j.Start.Value) {
+		if j.Start.Found() {
+			off(fmt.Sprintf("JMX disabled (%s=%s)", j.Start.Where(), j.Start.Value), j.Start.Where())
+		} else {
+			off(fmt.Sprintf("JMX disabled (%s has no <StartRMIServer>; JMXServerManager starts JMX only when it is true)", j.File), "")
+		}
+		return
+	}
+	on(fmt.Sprintf("%s=%s", j.Start.Where(), j.Start.Value))
+	s, what := j.RegistryPort, "RMIRegistryPort"
+	if pp.Feature == FeatureJMXServer {
+		s, what = j.ServerPort, "RMIServerPort"
+	}
+	switch {
+	case !s.Found() && pp.Feature == FeatureJMXRegistry:
+		r.fail(fmt.Errorf("%s: no <RMIRegistryPort>: JMXServerManager refuses to start JMX (\"RMIRegistry port has not been properly defined\")", filepath.Join(h.home, j.File)))
+	case !s.Found():
+		off(fmt.Sprintf("%s has no <RMIServerPort>: the JMX connector is exported on a random port", j.File), "")
+	case strings.HasPrefix(s.Value, "${"):
+		end := strings.Index(s.Value, "}")
+		if end < 0 {
+			r.fail(s.errAt(h.home, "%s %q: unclosed placeholder", what, s.Value))
+			return
+		}
+		key := s.Value[2:end]
+		cs, ok := Setting{}, false
+		if h.carbon != nil {
+			cs, ok = h.carbon.Ports[key]
+		}
+		if !ok {
+			r.fail(s.errAt(h.home, "%s %q: placeholder ${%s} resolves to nothing: %s has no such element under <Server>", what, s.Value, key, rel(h.conf, "carbon.xml")))
+			return
+		}
+		// The number is carbon.xml's: setBase cites it, and the offset applies.
+		d.base, d.baseAt = 0, Setting{}
+		setBase(cs)
+	default:
+		setBase(s)
+		d.noOffset = "a literal in jmx.xml: JMXServerManager adds no offset to it"
+	}
+}
+
+// random applies the home's files to the profile's random-port kinds.
+func (r *resolver) random() []RandomKind {
+	var out []RandomKind
+	for _, pr := range r.prof.Random {
+		if !applies(pr.Versions, r.ver) {
+			continue
+		}
+		k := pr.RandomKind
+		if h := r.home; h != nil {
+			switch {
+			case k.Kind == "syslog" && h.syslog != nil:
+				s := h.syslog
+				k.Expected, k.Proto, k.From = s.Opens, s.Proto, s.From
+				k.Why = s.Why
+				switch {
+				case s.Opens && s.log4j2:
+					k.Pin = "not a listener: log4j2 builds every appender listed in appenders=; take it out of that list to drop the socket"
+				case s.Opens:
+					k.Pin = "not a listener: a send-only socket; detach the appender from its logger to drop it"
+				}
+			case k.Kind == "jmxremote" && h.script != nil:
+				sc := h.script
+				if sc.jmxremote > 0 {
+					k.Expected = true
+					k.From = fmt.Sprintf("%s:%d", sc.file, sc.jmxremote)
+					k.Why = fmt.Sprintf("the JDK's local JMX connector, started by -Dcom.sun.management.jmxremote (%s:%d): binds all addresses on an ephemeral port, answers JRMP to local peers only", sc.file, sc.jmxremote)
+					if sc.localPort != "" {
+						k.Pin = fmt.Sprintf("pinned to %s by -Dcom.sun.management.jmxremote.local.port (%s:%d)", sc.localPort, sc.file, sc.portLine)
+					}
+				} else {
+					k.Expected = false
+					k.Why = fmt.Sprintf("%s does not pass -Dcom.sun.management.jmxremote: no local JMX connector unless $JAVA_OPTS adds it", sc.file)
+				}
+			}
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func (r *resolver) docs() []DocsClaim {
+	var out []DocsClaim
+	for _, d := range r.prof.Docs {
+		if applies(d.Versions, r.ver) {
+			out = append(out, d.DocsClaim)
+		}
+	}
+	return out
 }
 
 func orDefault(s, def string) string {

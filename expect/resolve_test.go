@@ -162,7 +162,7 @@ func TestOffsetFromCarbonXMLNamesFileAndLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := path + ":8 <Offset>"; spec.Offset.From != want {
+	if want := "repository/conf/carbon.xml:8 <Offset>"; spec.Offset.From != want {
 		t.Errorf("offset from %q, want %q", spec.Offset.From, want)
 	}
 }
@@ -183,7 +183,7 @@ func TestResolveErrorsAllAtOnce(t *testing.T) {
 			name: "non-numeric and negative offsets, unknown profile",
 			in:   Input{Profile: flag("profile", "esb"), Offset: flag("offset", "abc"), JavaOpts: flag("java-opts", "-DportOffset=-2")},
 			want: []string{
-				`flag --profile: unknown profile "esb" (known: carbon, mi, none)`,
+				`flag --profile: unknown profile "esb" (known: ` + strings.Join(ProfileNames(), ", ") + `)`,
 				`flag --offset: "abc" is not a whole number`,
 				`flag --java-opts: -DportOffset: -2 is negative; a port offset is 0 or more`,
 			},
@@ -209,7 +209,7 @@ func TestResolveErrorsAllAtOnce(t *testing.T) {
 		{
 			name: "a home without carbon.xml, and a flag-given offset does not hide it",
 			in:   Input{Offset: flag("offset", "1"), CarbonHome: flag("carbon-home", notHome)},
-			want: []string{"flag --carbon-home " + notHome + ": no repository/conf/carbon.xml or conf/carbon.xml: is this a Carbon home?"},
+			want: []string{"flag --carbon-home " + notHome + ": no carbon.xml or deployment.toml in repository/conf or conf: is this a Carbon home?"},
 		},
 		{
 			name: "a home that does not exist",

@@ -74,6 +74,12 @@ type Port struct {
 	Why       string // why this number: "8280 + offset 3 (replaces MI's built-in 10)"
 	Source    string // where the base number and the rule come from
 	AdHoc     bool   // from --ports, not from the profile
+	// From names the home's files that set this port's number or switched
+	// it on or off, "repository/conf/carbon.xml:31 RMIRegistryPort"; empty
+	// when the profile's default stands.
+	From string
+	// Expect is the --expect file row that added this port, "ports.toml:12".
+	Expect string
 }
 
 // Label names a port for people: "passthrough-http 8290/tcp", or "8080/tcp"
@@ -97,6 +103,7 @@ type RandomKind struct {
 	Why      string // what opens it, or why it is not expected
 	Pin      string // how to fix the number, or why it cannot be
 	Source   string
+	From     string // the home's file and line that decided Expected, when one did
 }
 
 // DocsClaim is a place where the product documentation and the product sources differ.
@@ -110,11 +117,27 @@ type DocsClaim struct {
 type OffsetKind string
 
 const (
-	OffsetFlag      OffsetKind = "flag"       // --offset or $CARBONPROBE_OFFSET
-	OffsetSysProp   OffsetKind = "sysprop"    // -DportOffset=N in Java options
-	OffsetCarbonXML OffsetKind = "carbon.xml" // <Ports><Offset> in carbon.xml
-	OffsetDefault   OffsetKind = "default"    // the profile's built-in default
+	OffsetFlag      OffsetKind = "flag"            // --offset or $CARBONPROBE_OFFSET
+	OffsetSysProp   OffsetKind = "sysprop"         // -DportOffset=N in Java options
+	OffsetTOML      OffsetKind = "deployment.toml" // [server] offset in deployment.toml
+	OffsetCarbonXML OffsetKind = "carbon.xml"      // <Ports><Offset> in carbon.xml
+	OffsetDefault   OffsetKind = "default"         // the profile's built-in default
 )
+
+// short names the offset's source in a port's explanation: "offset from -DportOffset".
+func (k OffsetKind) short() string {
+	switch k {
+	case OffsetFlag:
+		return "flag --offset"
+	case OffsetSysProp:
+		return "-DportOffset"
+	case OffsetTOML:
+		return "deployment.toml [server] offset"
+	case OffsetCarbonXML:
+		return "carbon.xml <Offset>"
+	}
+	return "the profile's default"
+}
 
 // Offset is the effective port offset and where it came from.
 type Offset struct {
@@ -133,6 +156,17 @@ type Spec struct {
 	Ports   []Port
 	Random  []RandomKind
 	Docs    []DocsClaim
+
+	// Home is the server's home directory, when one was read.
+	Home string
+	// Version is the product version, "4.2.0", when known.
+	Version string
+	// Chosen says how the profile was chosen: "flag --profile", or what in
+	// the home showed the product: "bin/api-manager.sh; updates/product.txt:1 wso2am-4.2.0".
+	Chosen string
+	// Notes are things to know that are not errors: a stale file, a value
+	// the server will overwrite at its next start.
+	Notes []string
 }
 
 // Checked returns the ports a check dials: all but those that are off.

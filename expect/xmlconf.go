@@ -17,20 +17,40 @@ import (
 // largest (axis2.xml) is under 100 KiB, so a bigger file is a mistake, not a config.
 const maxConfigBytes = 4 << 20
 
-// readConfig reads a configuration file whole, refusing one past maxConfigBytes.
+// maxXMLDepth bounds element nesting. Carbon's deepest file (axis2.xml) nests
+// about eight levels; a document a million levels deep is an attack on the
+// reader, not a configuration.
+const maxXMLDepth = 100
+
+// maxXMLText bounds the text kept of one element: a port or a flag is a few
+// bytes, so the rest of a long text is of no use.
+const maxXMLText = 4096
+
+// readConfig reads a configuration file whole. It refuses without reading
+// them anything but a regular file (a FIFO would block for ever, /dev/zero
+// never ends) and a file past maxConfigBytes (a sparse 1 GB file costs one
+// stat). The limit on the read itself stays, for a file that grows after the stat.
 func readConfig(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, bareErr(err)
+	}
+	switch {
+	case st.IsDir():
+		return nil, errors.New("is a directory, not a file")
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (%s)", fileKind(st.Mode()))
+	case st.Size() > maxConfigBytes:
+		return nil, fmt.Errorf("larger than %d MiB (%d bytes): not a configuration file", maxConfigBytes>>20, st.Size())
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, pe.Err // the caller names the file
-		}
-		return nil, err
+		return nil, bareErr(err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, bareErr(err)
 	}
 	if len(data) > maxConfigBytes {
 		return nil, fmt.Errorf("larger than %d MiB: not a configuration file", maxConfigBytes>>20)
@@ -38,64 +58,126 @@ func readConfig(path string) ([]byte, error) {
 	return data, nil
 }
 
-// xmlValue is the text of an element and the line it starts on.
-type xmlValue struct {
-	Text string
-	Line int
+// bareErr drops the path from a *fs.PathError: callers name the file themselves.
+func bareErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
-// readXMLValues walks an XML document and returns the text of the elements whose
-// slash-joined path of local names ("Server/Ports/Offset") is in want. Namespaces
-// are ignored, as Carbon's files have a default namespace. Only the first
-// occurrence of a path is kept. encoding/xml expands no entities of a DTD, so an
-// entity bomb is a syntax error, not a memory blow-up.
-func readXMLValues(data []byte, want map[string]bool) (map[string]xmlValue, error) {
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
+}
+
+// xmlElem is one element of a document, handed to a visitor when it closes.
+type xmlElem struct {
+	// Names are the local names from the root to this element. The slice is
+	// the walker's own and changes after the visit: copy what you keep.
+	Names []string
+	Attrs []xml.Attr
+	Text  string // the element's own character data, trimmed; at most maxXMLText bytes
+	Line  int    // the line its start tag begins on
+	Leaf  bool   // whether it has no child elements
+}
+
+// is reports whether the element's path of local names is exactly names.
+func (e *xmlElem) is(names ...string) bool {
+	if len(e.Names) != len(names) {
+		return false
+	}
+	for i, n := range names {
+		if e.Names[i] != n {
+			return false
+		}
+	}
+	return true
+}
+
+// attr returns the value of the attribute with the given local name.
+func (e *xmlElem) attr(local string) (string, bool) {
+	for _, a := range e.Attrs {
+		if a.Name.Local == local {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+type xmlFrame struct {
+	attrs []xml.Attr
+	text  []byte
+	line  int
+	leaf  bool
+}
+
+// walkXML reads a document and calls visit for every element as it closes.
+// Namespaces are ignored, as Carbon's files have a default namespace and
+// Carbon reads them by local name. encoding/xml expands no entity a DTD
+// declares, so an entity bomb is a syntax error, not a memory blow-up;
+// nesting is bounded by maxXMLDepth and kept text by maxXMLText, so time and
+// memory stay linear in the input.
+func walkXML(data []byte, visit func(*xmlElem)) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	// Carbon's files declare encoding="ISO-8859-1"; encoding/xml reads only UTF-8 by itself.
 	dec.CharsetReader = charset.NewReaderLabel
-	got := make(map[string]xmlValue, len(want))
-	var stack []string
-	var text strings.Builder
-	var capturing string
-	var capLine int
+	var names []string
+	var frames []xmlFrame
 	for {
+		// Every byte of the input belongs to some token (white space is
+		// character data), so the position before a token is where it starts.
+		line, _ := dec.InputPos()
 		tok, err := dec.Token()
 		if err == io.EOF {
-			if len(stack) > 0 {
-				line, _ := dec.InputPos()
-				return nil, lineError{line, fmt.Sprintf("XML ends inside <%s>", stack[len(stack)-1])}
+			if len(names) > 0 {
+				end, _ := dec.InputPos()
+				return lineError{end, fmt.Sprintf("XML ends inside <%s>", names[len(names)-1])}
 			}
-			return got, nil
+			if line == 1 && len(bytes.TrimSpace(data)) == 0 {
+				return lineError{1, "empty file: no XML document"}
+			}
+			return nil
 		}
 		if err != nil {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
-				return nil, lineError{se.Line, "XML syntax error: " + se.Msg}
+				return lineError{se.Line, "XML syntax error: " + oneLine(se.Msg)}
 			}
-			line, _ := dec.InputPos()
-			return nil, lineError{line, err.Error()}
+			at, _ := dec.InputPos()
+			return lineError{at, "XML: " + oneLine(err.Error())}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			stack = append(stack, t.Name.Local)
-			p := strings.Join(stack, "/")
-			if want[p] && capturing == "" {
-				if _, dup := got[p]; !dup {
-					capturing, capLine = p, 0
-					capLine, _ = dec.InputPos()
-					text.Reset()
-				}
+			if len(names) >= maxXMLDepth {
+				return lineError{line, fmt.Sprintf("XML nests deeper than %d elements: not a configuration file", maxXMLDepth)}
 			}
+			if n := len(frames); n > 0 {
+				frames[n-1].leaf = false
+			}
+			names = append(names, t.Name.Local)
+			frames = append(frames, xmlFrame{attrs: t.Attr, line: line, leaf: true})
 		case xml.CharData:
-			if capturing != "" {
-				text.Write(t)
+			if n := len(frames); n > 0 && len(frames[n-1].text) < maxXMLText {
+				f := &frames[n-1]
+				room := maxXMLText - len(f.text)
+				f.text = append(f.text, t[:min(room, len(t))]...)
 			}
 		case xml.EndElement:
-			if p := strings.Join(stack, "/"); p == capturing {
-				got[p] = xmlValue{strings.TrimSpace(text.String()), capLine}
-				capturing = ""
-			}
-			stack = stack[:len(stack)-1]
+			f := frames[len(frames)-1]
+			visit(&xmlElem{Names: names, Attrs: f.attrs, Text: strings.TrimSpace(string(f.text)), Line: f.line, Leaf: f.leaf})
+			names = names[:len(names)-1]
+			frames = frames[:len(frames)-1]
 		}
 	}
 }
@@ -107,3 +189,21 @@ type lineError struct {
 }
 
 func (e lineError) Error() string { return fmt.Sprintf("%d: %s", e.Line, e.Msg) }
+
+// oneLine keeps a message on one line, whatever a parser or a file put in
+// it: line breaks and other control characters become spaces.
+func oneLine(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == ' '
+	}), " ")
+}
