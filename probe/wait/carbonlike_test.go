@@ -61,7 +61,7 @@ func TestCarbonlikeDelayedStart(t *testing.T) {
 		if r.Port.Need != expect.Required {
 			continue
 		}
-		refused, up := rec.index(r.Port.Label()+" refused"), rec.index(r.Port.Label()+" up")
+		refused, up := rec.index(r.Port.Label()+": refused"), rec.index(r.Port.Label()+" up")
 		if refused < 0 || up < refused {
 			t.Errorf("%s: refused at event %d, up at %d; events:\n%s", r.Port.Label(), refused, up, rec)
 		}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/probe/procs"
 )
 
 // Defaults for Options.
@@ -53,6 +54,11 @@ type Options struct {
 	ServerLocalOnly bool
 	LogLines        int      // log lines to show when the server exits; 0: DefaultLogLines, < 0: none
 	Progress        Progress // nil: none
+	// Discover finds the server process for the final check when Server has
+	// not found it, as `check` does (probe.Discover); nil: the final check
+	// only dials. Once Server has found the process, every dial checks that
+	// it is the one holding the port.
+	Discover func(context.Context) *probe.Discovery
 }
 
 func (o Options) withDefaults() Options {
@@ -132,6 +138,7 @@ type port struct {
 	next     time.Time
 	backoff  time.Duration
 	hostErr  string
+	problem  string // the last problem said, so a change is said once
 }
 
 func (p *port) wantsDial() bool {
@@ -142,6 +149,7 @@ type dialDone struct {
 	i       int
 	res     probe.Result
 	ok      bool
+	problem string // the verdict's line for the port when not ok
 	hostErr string
 }
 
@@ -160,7 +168,8 @@ type waiter struct {
 	inflight int
 	gateNext time.Time
 	res      Result
-	notYet   bool // "looking for the server" was said
+	notYet   bool             // "looking for the server" was said
+	disc     *probe.Discovery // the located server, for the ownership checks of every dial
 }
 
 // Until polls spec's ports until the check is healthy, the timeout passes,
@@ -238,9 +247,11 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 				w.inflight++
 				w.res.Dials++
 				wg.Add(1)
+				popt := w.opt.Probe
+				popt.Discovery = w.disc
 				go func() {
 					defer wg.Done()
-					results <- w.dial(ctx, i)
+					results <- w.dial(ctx, i, popt)
 				}()
 			}
 		}
@@ -257,9 +268,14 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 			finalInflight = true
 			w.res.Dials += len(w.ports)
 			wg.Add(1)
+			popt, disc := w.opt.Probe, w.disc
 			go func() {
 				defer wg.Done()
-				finals <- probe.Check(ctx, spec, opt.Probe)
+				if disc == nil && opt.Discover != nil {
+					disc = opt.Discover(ctx)
+				}
+				popt.Discovery = disc
+				finals <- probe.Check(ctx, spec, popt)
 			}()
 		}
 
@@ -330,6 +346,9 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 						Why: fmt.Sprintf("the server (%s) exited before it could be watched", proc.What)})
 				}
 				w.res.Server = &proc
+				if d := probe.Discover(ctx, opt.Probe.Host, probe.Selector{PID: proc.PID, PIDOrigin: "the watched server, pid"}); d.Server != nil {
+					w.disc = &d
+				}
 				if err != nil {
 					w.event("found the server, %s, but cannot watch it: %v", proc.What, err)
 					break
@@ -345,6 +364,9 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 				locBackoff = min(2*locBackoff, opt.MaxBackoff)
 			case errors.As(l.err, &gone):
 				return w.gone(gone)
+			case errors.Is(l.err, procs.ErrUnsupported):
+				locating = false
+				w.event("cannot watch the server here: %v", l.err)
 			default:
 				return w.end(ServerUnknown, fmt.Sprintf("cannot tell which server process to watch: %v", l.err))
 			}
@@ -361,11 +383,16 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 
 // dial makes one full probe of one port: the same code path and verdict
 // rules as `check`, so that "up" here means what it means there.
-func (w *waiter) dial(ctx context.Context, i int) dialDone {
+func (w *waiter) dial(ctx context.Context, i int, popt probe.Options) dialDone {
 	one := w.spec
 	one.Ports = []expect.Port{w.ports[i].port}
-	rep := probe.Check(ctx, one, w.opt.Probe)
-	d := dialDone{i: i, res: rep.Results[0], ok: rep.Err() == nil}
+	rep := probe.Check(ctx, one, popt)
+	d := dialDone{i: i, res: rep.Results[0]}
+	err := rep.Err()
+	d.ok = err == nil
+	if err != nil {
+		d.problem = firstLine(err)
+	}
 	if rep.HostErr != "" {
 		d.res.State, d.res.Detail, d.hostErr = probe.Failed, rep.HostErr, rep.HostErr
 	}
@@ -385,9 +412,19 @@ func (w *waiter) apply(d dialDone, now time.Time) {
 		return
 	}
 	w.schedule(p, now)
-	if first || prev != p.last.State {
-		w.event("%s %s: %s", p.port.Label(), p.last.State, p.last.Detail)
+	if first || prev != p.last.State || p.problem != d.problem {
+		w.event("%s", d.problem)
 	}
+	p.problem = d.problem
+}
+
+// firstLine is the first problem of a verdict's error.
+func firstLine(err error) string {
+	var m interface{ WrappedErrors() []error }
+	if errors.As(err, &m) && len(m.WrappedErrors()) > 0 {
+		return m.WrappedErrors()[0].Error()
+	}
+	return err.Error()
 }
 
 // applyFinal takes the final check's results; a required port that failed it

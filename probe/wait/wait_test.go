@@ -34,7 +34,7 @@ func TestReadyAfterTheLastPortBinds(t *testing.T) {
 	// The order of events, not their timing: every port refused, then came up,
 	// and the wait was ready only after the last one was up.
 	for _, p := range spec.Ports {
-		refused, up := rec.index(p.Label()+" refused"), rec.index(p.Label()+" up")
+		refused, up := rec.index(p.Label()+": refused"), rec.index(p.Label()+" up")
 		if refused < 0 || up < 0 || refused > up {
 			t.Errorf("%s: refused at event %d, up at event %d; want refused first; events:\n%s", p.Label(), refused, up, rec)
 		}
@@ -270,24 +270,43 @@ func TestPIDNotRunningFailsAtOnce(t *testing.T) {
 
 func TestByHomeWaitsForTheServerToStart(t *testing.T) {
 	home := t.TempDir()
-	port := lateListener(t, 700*time.Millisecond)
+	port := freePort(t)
 	rec := &recorder{}
 	done := make(chan Result, 1)
 	go func() {
-		done <- Until(context.Background(), adhoc(t, port.Port), Options{Timeout: 30 * time.Second, Server: ByHome(home, time.Now()), Progress: rec})
+		done <- Until(context.Background(), adhoc(t, port), Options{Timeout: 30 * time.Second, Server: ByHome(home, time.Now()), Progress: rec})
 	}()
-	time.Sleep(200 * time.Millisecond) // the wait is looking by now; the order is checked below
-	pid := procstest.Start(t, procstest.Options{Home: home}).PID
+	time.Sleep(300 * time.Millisecond) // the wait is looking by now; the order is checked below
+	srv := procstest.Start(t, procstest.Options{Home: home, Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:" + itoa(port)}}})
 	res := <-done
 	if res.Reason != Ready {
 		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
 	}
-	if res.Server == nil || res.Server.PID != pid {
-		t.Errorf("server %+v, want pid %d", res.Server, pid)
+	if res.Server == nil || res.Server.PID != srv.PID {
+		t.Errorf("server %+v, want pid %d", res.Server, srv.PID)
 	}
 	looking, watching := rec.index("looking for the server of "+home), rec.index("watching the server")
 	if looking < 0 || watching < looking {
 		t.Errorf("want 'looking for' then 'watching'; events:\n%s", rec)
+	}
+	// Once the server is known, the verdict includes who holds the port, as check's does.
+	if o := res.Report.Results[0].Owner; o == nil || o.PID != srv.PID {
+		t.Errorf("owner of the port in the final check: %+v, want pid %d", o, srv.PID)
+	}
+}
+
+// TestAPortHeldByAnotherProcessIsNotReady: with the server known, a port that
+// accepts but is held by someone else fails, as in check.
+func TestAPortHeldByAnotherProcessIsNotReady(t *testing.T) {
+	srv, _ := startServer(t)
+	squatter := lateListener(t, 0) // held by this test process, not by the server
+	rec := &recorder{}
+	res := Until(context.Background(), adhoc(t, squatter.Port), Options{Timeout: 700 * time.Millisecond, Server: ByPID(srv.PID, srv.Home), Progress: rec})
+	if res.Reason != TimedOut {
+		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
+	}
+	if err := res.Report.Err(); err == nil || !strings.Contains(err.Error(), "held by") {
+		t.Errorf("the last report does not name the holder: %v", err)
 	}
 }
 
@@ -313,9 +332,8 @@ func TestByHomeFreshPidFileOfADeadProcess(t *testing.T) {
 }
 
 func TestByCmdline(t *testing.T) {
-	srv, _ := startServer(t, "-Dtest.marker=wait-cmdline-one")
-	up := lateListener(t, 0)
-	res := Until(context.Background(), adhoc(t, up.Port), Options{Timeout: 30 * time.Second,
+	srv := procstest.Start(t, procstest.Options{ProgArgs: []string{"-Dtest.marker=wait-cmdline-one"}, Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:0"}}})
+	res := Until(context.Background(), adhoc(t, srv.Port(0)), Options{Timeout: 30 * time.Second,
 		Server: ByCmdline(regexp.MustCompile(`test\.marker=wait-cmdline-one`), os.Getpid())})
 	if res.Reason != Ready || res.Server == nil || res.Server.PID != srv.PID {
 		t.Fatalf("reason %s (%s), server %+v; want pid %d", res.Reason, res.Detail, res.Server, srv.PID)
@@ -339,7 +357,7 @@ func TestLinesProgress(t *testing.T) {
 	down := lateListener(t, -1)
 	Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 200 * time.Millisecond, Progress: Lines(&b)})
 	got := b.String()
-	for _, want := range []string{"waiting for 1 required port(s) on 127.0.0.1 (timeout 200ms)", "/tcp refused: nothing listens (0/1 required up)", "timed out after 200ms: 0 of 1 required ports up"} {
+	for _, want := range []string{"waiting for 1 required port(s) on 127.0.0.1 (timeout 200ms)", "/tcp: refused: nothing listens (expected from --ports) (0/1 required up)", "timed out after 200ms: 0 of 1 required ports up"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("progress lacks %q:\n%s", want, got)
 		}
