@@ -189,12 +189,10 @@ type flagDef struct {
 }
 
 var (
-	profileFlag     = flagDef{"profile", "CARBONPROBE_PROFILE", "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default: detected from --carbon-home, else mi; none with --ports alone)", ""}
+	profileFlag     = flagDef{"profile", "CARBONPROBE_PROFILE", "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default mi; none with --ports alone)", ""}
 	offsetFlag      = flagDef{"offset", "CARBONPROBE_OFFSET", "port offset the server runs with (beats -DportOffset and carbon.xml)", ""}
 	javaOptsFlag    = flagDef{"java-opts", "CARBONPROBE_JAVA_OPTS", "Java options or a command line to find -DportOffset=N in (also read from $JAVA_OPTS)", ""}
-	carbonHomeFlag  = flagDef{"carbon-home", "CARBON_HOME", "the server's home directory: its product, version and configuration files decide the ports", ""}
-	runtimeFlag     = flagDef{"runtime", "CARBONPROBE_RUNTIME", "EI 6 runtime: " + strings.Join(expect.Runtimes, ", ") + " (default integrator)", ""}
-	expectFlag      = flagDef{"expect", "CARBONPROBE_EXPECT", "a TOML or YAML file of extra ports to expect (docs/expect.md)", ""}
+	carbonHomeFlag  = flagDef{"carbon-home", "CARBON_HOME", "the server's home directory, to read <Offset> from carbon.xml", ""}
 	portsFlag       = flagDef{"ports", "CARBONPROBE_PORTS", "ad-hoc ports to check as given: 8080,9443-9450,8000/udp,10389=ldap", ""}
 	hostFlag        = flagDef{"host", "CARBONPROBE_HOST", "host to dial: a name or an IP literal (IPv6 without brackets)", "127.0.0.1"}
 	timeoutFlag     = flagDef{"timeout", "CARBONPROBE_TIMEOUT", "deadline per port: the dial and the protocol exchange", probe.DefaultTimeout.String()}
@@ -211,7 +209,7 @@ func (d flagDef) flag() cli.Flag {
 }
 
 func (f flags) specFlags() []cli.Flag {
-	return []cli.Flag{profileFlag.flag(), offsetFlag.flag(), javaOptsFlag.flag(), carbonHomeFlag.flag(), runtimeFlag.flag(), expectFlag.flag(), portsFlag.flag()}
+	return []cli.Flag{profileFlag.flag(), offsetFlag.flag(), javaOptsFlag.flag(), carbonHomeFlag.flag(), portsFlag.flag()}
 }
 
 func (f flags) probeFlags() []cli.Flag {
@@ -242,12 +240,17 @@ func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, error) {
 			sel.Offset = &n
 		}
 	}
+	// --ports alone (or --profile none) checks any server: no Carbon
+	// process is looked for unless one is named.
+	profile := f.text(c, profileFlag).Value
+	adhoc := profile == expect.NoProfile || profile == "" && f.text(c, portsFlag).Value != ""
+	sel.NoSearch = adhoc
 	d := probe.Discover(c.Context, host, sel)
 	if s := d.Server; s != nil && s.Carbon != nil {
 		if args, _, err := procs.Cmdline(s.PID); err == nil {
 			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
 		}
-		if sel.Home == "" {
+		if sel.Home == "" && !adhoc {
 			f.derived[profileFlag.name] = expect.Text{Value: s.Carbon.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
 		}
 	}
@@ -311,8 +314,6 @@ func (f flags) spec(c *cli.Context) (expect.Spec, error) {
 		JavaOpts:   f.text(c, javaOptsFlag, "JAVA_OPTS"),
 		CarbonHome: f.text(c, carbonHomeFlag),
 		Ports:      f.text(c, portsFlag),
-		Runtime:    f.text(c, runtimeFlag),
-		Expect:     f.text(c, expectFlag),
 	})
 }
 

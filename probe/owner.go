@@ -39,6 +39,9 @@ type Selector struct {
 	Home       string // a Carbon home, whose wso2carbon.pid names the server
 	HomeOrigin string
 	Offset     *int // the offset a flag gave: picks among several servers
+	// NoSearch: without a PID or a home, do not look for a Carbon process
+	// (ad-hoc --ports checks of other servers); still read who holds each port.
+	NoSearch bool
 }
 
 // Discovery is what finding the server process came to.
@@ -80,6 +83,8 @@ func Discover(ctx context.Context, host string, sel Selector) Discovery {
 			return Discovery{Problem: fmt.Sprintf("%s %s: %v", sel.HomeOrigin, sel.Home, oneLine(err))}
 		}
 		return Discovery{Server: &Server{PID: c.PID, Carbon: &c, From: "the server of " + sel.Home}, Notes: c.Notes}
+	case sel.NoSearch:
+		return Discovery{}
 	}
 	all, notes, err := procs.Find()
 	if err != nil {
@@ -228,7 +233,11 @@ func owners(ctx context.Context, rep *Report, host string, srv *Server) {
 		}
 	}
 	if srv == nil {
-		mixedOwners(rep)
+		// One Carbon server holds all of a profile's ports; ad-hoc ports
+		// may well belong to different programs.
+		if rep.Spec.Profile != expect.NoProfile {
+			mixedOwners(rep)
+		}
 		return
 	}
 	extras(ctx, rep, srv, keys)

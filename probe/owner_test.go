@@ -111,12 +111,25 @@ func TestSquatterIsNamed(t *testing.T) {
 func TestMixedOwnersWithoutAServer(t *testing.T) {
 	a := procstest.Start(t, procstest.Options{Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:0"}, {Net: "tcp4", Addr: "127.0.0.1:0"}}})
 	b := procstest.Start(t, procstest.Options{Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:0"}}})
-	spec := adhocList(t, fmt.Sprintf("%d,%d,%d", a.Port(0), a.Port(1), b.Port(0)))
+	// A profile's ports, as if a Carbon profile had named these three.
+	spec := expect.Spec{Profile: "carbon", Title: "test"}
+	for i, port := range []int{a.Port(0), a.Port(1), b.Port(0)} {
+		spec.Ports = append(spec.Ports, expect.Port{Name: fmt.Sprintf("p%d", i), Proto: expect.TCP, Base: port, Number: port,
+			Role: expect.RoleTCP, Need: expect.Required})
+	}
 	rep := Check(context.Background(), spec, Options{Discovery: &Discovery{}})
 	err := rep.Err()
-	want := fmt.Sprintf("%d/tcp: held by pid %d", b.Port(0), b.PID)
+	want := fmt.Sprintf("p2 %d/tcp: held by pid %d", b.Port(0), b.PID)
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d", a.PID)) {
 		t.Fatalf("err = %v, want %q and the majority holder", err, want)
+	}
+	// Ad-hoc ports may belong to different programs: holders are shown, not judged.
+	rep = Check(context.Background(), adhocList(t, fmt.Sprintf("%d,%d", a.Port(0), b.Port(0))), Options{Discovery: &Discovery{}})
+	if err := rep.Err(); err != nil {
+		t.Errorf("ad-hoc ports of two programs failed: %v", err)
+	}
+	if r := rep.Results[1]; r.Owner == nil || r.Owner.PID != b.PID {
+		t.Errorf("holder of %d = %+v, want pid %d", b.Port(0), r.Owner, b.PID)
 	}
 }
 
