@@ -45,7 +45,7 @@ func parseLog4j(data []byte, file string) Syslog {
 	}
 	sort.Strings(syslogs)
 	if len(syslogs) == 0 {
-		return Syslog{File: file, Proto: UDP, Why: "no " + log4jSyslogClass + " is defined in " + file}
+		return Syslog{File: file, Proto: UDP, From: file, Why: "no " + log4jSyslogClass + " is defined in " + file}
 	}
 
 	// Which loggers attach which appenders. The root logger is
@@ -178,7 +178,7 @@ func parseLog4j2(data []byte, file string) Syslog {
 	}
 	sort.Strings(defined)
 	if len(defined) == 0 {
-		return Syslog{File: file, Proto: TCP, Why: "no Syslog appender is defined in " + file + " (the sample is commented out)"}
+		return Syslog{File: file, Proto: TCP, From: file, Why: "no Syslog appender is defined in " + file + " (the sample is commented out)"}
 	}
 	for _, id := range defined {
 		if !built[id] {

@@ -134,6 +134,7 @@ func walkXML(data []byte, visit func(*xmlElem)) error {
 	dec.CharsetReader = charset.NewReaderLabel
 	var names []string
 	var frames []xmlFrame
+	seen := false // any element at all
 	for {
 		// Every byte of the input belongs to some token (white space is
 		// character data), so the position before a token is where it starts.
@@ -144,14 +145,17 @@ func walkXML(data []byte, visit func(*xmlElem)) error {
 				end, _ := dec.InputPos()
 				return lineError{end, fmt.Sprintf("XML ends inside <%s>", names[len(names)-1])}
 			}
-			if line == 1 && len(bytes.TrimSpace(data)) == 0 {
-				return lineError{1, "empty file: no XML document"}
+			if !seen {
+				return lineError{1, "no XML element: an empty file, or only comments"}
 			}
 			return nil
 		}
 		if err != nil {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
+				if se.Msg == "unexpected EOF" && len(names) > 0 {
+					return lineError{se.Line, fmt.Sprintf("XML ends inside <%s>", oneLine(names[len(names)-1]))}
+				}
 				return lineError{se.Line, "XML syntax error: " + oneLine(se.Msg)}
 			}
 			at, _ := dec.InputPos()
@@ -165,6 +169,7 @@ func walkXML(data []byte, visit func(*xmlElem)) error {
 			if n := len(frames); n > 0 {
 				frames[n-1].leaf = false
 			}
+			seen = true
 			names = append(names, t.Name.Local)
 			frames = append(frames, xmlFrame{attrs: t.Attr, line: line, leaf: true})
 		case xml.CharData:

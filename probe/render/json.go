@@ -37,6 +37,7 @@ type jsonPort struct {
 	Condition     string `json:"condition,omitempty"`
 	Source        string `json:"source"`
 	AdHoc         bool   `json:"adhoc,omitempty"`
+	From          string `json:"from,omitempty"`
 }
 
 type jsonRandom struct {
@@ -46,6 +47,7 @@ type jsonRandom struct {
 	Why      string `json:"why"`
 	Pin      string `json:"pin"`
 	Source   string `json:"source"`
+	From     string `json:"from,omitempty"`
 }
 
 type jsonDocs struct {
@@ -60,6 +62,10 @@ type jsonSpec struct {
 	Offset  jsonOffset   `json:"offset"`
 	Ports   []jsonPort   `json:"ports"`
 	Random  []jsonRandom `json:"random"`
+	Home    string       `json:"home,omitempty"`
+	Version string       `json:"version,omitempty"`
+	Chosen  string       `json:"chosen,omitempty"`
+	Notes   []string     `json:"notes,omitempty"`
 }
 
 func specJSON(spec expect.Spec) jsonSpec {
@@ -68,19 +74,23 @@ func specJSON(spec expect.Spec) jsonSpec {
 		Offset: jsonOffset{spec.Offset.Value, string(spec.Offset.Kind), spec.Offset.From, spec.Offset.Source},
 		Ports:  make([]jsonPort, len(spec.Ports)),
 		Random: make([]jsonRandom, len(spec.Random)),
+		Home:   spec.Home, Version: spec.Version, Notes: spec.Notes,
+	}
+	if spec.Home != "" {
+		js.Chosen = spec.Chosen
 	}
 	for i, p := range spec.Ports {
 		js.Ports[i] = portJSON(p)
 	}
 	for i, r := range spec.Random {
-		js.Random[i] = jsonRandom{r.Kind, string(r.Proto), r.Expected, r.Why, r.Pin, r.Source}
+		js.Random[i] = jsonRandom{r.Kind, string(r.Proto), r.Expected, r.Why, r.Pin, r.Source, r.From}
 	}
 	return js
 }
 
 func portJSON(p expect.Port) jsonPort {
 	return jsonPort{p.Name, p.Number, string(p.Proto), string(p.Role), string(p.Need), p.Base, p.Offset,
-		p.Why, p.Condition, p.Source, p.AdHoc}
+		p.Why, p.Condition, p.Source, p.AdHoc, p.From}
 }
 
 // PortsJSON writes a spec as one JSON document (schema carbonprobe/ports/v1).

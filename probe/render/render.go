@@ -57,7 +57,11 @@ func (e *errWriter) table(t *table, st Style) {
 // the random-port kinds, and where the documentation differs from the sources.
 func PortsText(w io.Writer, spec expect.Spec, st Style) error {
 	ew := &errWriter{w: w}
-	ew.printf("%s\n%s\n", st.paint(specTitle(spec), bold), offsetText(spec))
+	ew.printf("%s\n", st.paint(specTitle(spec), bold))
+	if spec.Home != "" {
+		ew.printf("home %s, read as %s\n", spec.Home, spec.Chosen)
+	}
+	ew.printf("%s\n", offsetText(spec))
 
 	ew.printf("\n%s\n", st.paint("FIXED PORTS", bold))
 	t := &table{header: []string{"NAME", "PORT", "PROTO", "ANSWERS", "NEED", "WHY THIS NUMBER"}}
@@ -78,10 +82,17 @@ func PortsText(w io.Writer, spec expect.Spec, st Style) error {
 		}
 	}
 
+	if len(spec.Notes) > 0 {
+		ew.printf("\n%s\n", st.paint("NOTES", bold))
+		for _, n := range spec.Notes {
+			ew.printf("  %s\n", n)
+		}
+	}
+
 	if len(spec.Random) > 0 {
 		ew.printf("\n%s\n", st.paint("RANDOM PORTS (a new number at every start; kept apart from the fixed ports, never in the verdict)", bold))
 		for _, r := range spec.Random {
-			ew.printf("  %s/%s, %s: %s\n    %s\n", r.Kind, r.Proto, expectedWord(r.Expected), r.Why, r.Pin)
+			ew.printf("  %s/%s, %s: %s\n    %s\n", r.Kind, r.Proto, randomWord(r), r.Why, r.Pin)
 		}
 	}
 
@@ -102,6 +113,9 @@ func PortsText(w io.Writer, spec expect.Spec, st Style) error {
 	for _, p := range spec.Ports {
 		if !p.AdHoc {
 			ew.printf("  %s: %s\n", p.Name, p.Source)
+			if p.From != "" && p.Expect == "" {
+				ew.printf("    in this home: %s\n", p.From)
+			}
 		}
 	}
 	return ew.err
@@ -246,6 +260,9 @@ func specTitle(spec expect.Spec) string {
 	if spec.Profile == expect.NoProfile {
 		return "ad-hoc ports (profile none)"
 	}
+	if spec.Version != "" {
+		return fmt.Sprintf("%s (profile %s, version %s)", spec.Title, spec.Profile, spec.Version)
+	}
 	return fmt.Sprintf("%s (profile %s)", spec.Title, spec.Profile)
 }
 
@@ -254,6 +271,14 @@ func expectedWord(b bool) string {
 		return "expected"
 	}
 	return "not expected by default"
+}
+
+// randomWord is expectedWord for a kind a home's files may have decided.
+func randomWord(r expect.RandomKind) string {
+	if !r.Expected && r.From != "" {
+		return "not expected" // the home's own files say so
+	}
+	return expectedWord(r.Expected)
 }
 
 func needColor(n expect.Need) string {
