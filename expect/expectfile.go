@@ -35,7 +35,9 @@ type expectDoc struct {
 const maxExpectRows = 4096
 
 // ParseExpectFile reads an --expect file: TOML for .toml, YAML for .yaml and
-// .yml. Every bad row is reported with its line, not only the first.
+// .yml. Every bad row is reported with its line, not only the first; the
+// good rows are returned with the error, so that the caller can check them
+// against the rest too.
 func ParseExpectFile(data []byte, file string) ([]ExpectRow, error) {
 	var rows []ExpectRow
 	var err error
@@ -58,10 +60,13 @@ func ParseExpectFile(data []byte, file string) ([]ExpectRow, error) {
 	}
 	var errs *multierror.Error
 	seen := map[string]int{}
+	good := rows[:0:0]
 	for i := range rows {
 		row := &rows[i]
+		ok := true
 		bad := func(format string, args ...any) {
 			errs = multierror.Append(errs, lineError{row.Line, fmt.Sprintf("port %q: ", row.Name) + fmt.Sprintf(format, args...)})
+			ok = false
 		}
 		if row.Role == "" {
 			row.Role = RoleTCP
@@ -78,6 +83,7 @@ func ParseExpectFile(data []byte, file string) ([]ExpectRow, error) {
 		switch {
 		case row.Name == "":
 			errs = multierror.Append(errs, lineError{row.Line, "a port needs a name"})
+			ok = false
 		case seen[row.Name] > 0:
 			bad("named already on line %d", seen[row.Name])
 		case row.Base < 1 || row.Base > MaxPort:
@@ -96,8 +102,11 @@ func ParseExpectFile(data []byte, file string) ([]ExpectRow, error) {
 		if row.Name != "" && seen[row.Name] == 0 {
 			seen[row.Name] = row.Line
 		}
+		if ok {
+			good = append(good, *row)
+		}
 	}
-	return rows, errs.ErrorOrNil()
+	return good, errs.ErrorOrNil()
 }
 
 func parseExpectTOML(data []byte) ([]ExpectRow, error) {
@@ -230,7 +239,6 @@ func (r *resolver) expectPorts(spec Spec) []Port {
 		} else {
 			r.fail(fileErr(path, err))
 		}
-		return nil
 	}
 	name := filepath.Base(path)
 	out := make([]Port, 0, len(rows))
@@ -248,7 +256,11 @@ func (r *resolver) expectPorts(spec Spec) []Port {
 			continue
 		case applies:
 			p.Number += spec.Offset.Value
-			p.Why = fmt.Sprintf("%d + offset %d (%s; offset from %s)", row.Base, spec.Offset.Value, at, spec.Offset.Kind.short())
+			note := "offset from " + spec.Offset.Kind.short()
+			if r.prof != nil {
+				note = r.prof.offsetNote(spec.Offset, true)
+			}
+			p.Why = fmt.Sprintf("%d + offset %d (%s; %s)", row.Base, spec.Offset.Value, at, note)
 			if p.Number > MaxPort {
 				r.fail(fmt.Errorf("offset %d from %s pushes port %s (%d, %s) to %d, past %d",
 					spec.Offset.Value, spec.Offset.From, row.Name, row.Base, at, p.Number, MaxPort))

@@ -197,7 +197,7 @@ func TestExpectPortsJoinTheSpec(t *testing.T) {
 		got[p.Name] = p
 	}
 	in, hl7 := got["inbound-http"], got["hl7-inbound"]
-	if in.Number != 8298 || in.Why != "8295 + offset 3 (ports.toml:2; offset from flag --offset)" || in.Expect != "ports.toml:2" || in.Source != "HTTP inbound endpoint OrderInbound, inbound.http.port 8295" {
+	if in.Number != 8298 || in.Why != "8295 + offset 3 (ports.toml:2; offset from flag --offset, replacing MI's built-in 10)" || in.Expect != "ports.toml:2" || in.Source != "HTTP inbound endpoint OrderInbound, inbound.http.port 8295" {
 		t.Errorf("inbound-http = %+v", in)
 	}
 	if hl7.Number != 9292 || hl7.Why != "9292 (ports.toml:8; no offset)" || hl7.Need != Optional || hl7.Source != "--expect ports.toml:8" {
@@ -208,7 +208,7 @@ func TestExpectPortsJoinTheSpec(t *testing.T) {
 func TestExpectFileProblemsJoinTheOthers(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ports.yaml")
-	writeFile(t, path, "port:\n  - name: passthrough-copy\n    base: 8280\n  - name: far\n    base: 65530\n")
+	writeFile(t, path, "port:\n  - name: passthrough-copy\n    base: 8280\n  - name: far\n    base: 65530\n  - name: bad\n    base: 0\n")
 	_, err := Resolve(Input{Profile: flag("profile", "mi"), Offset: flag("offset", "10"), Expect: flag("expect", path), Ports: flag("ports", "8290")})
 	if err == nil {
 		t.Fatal("no error")
@@ -218,6 +218,7 @@ func TestExpectFileProblemsJoinTheOthers(t *testing.T) {
 		"port 8290/tcp is named twice: passthrough-http and passthrough-copy",
 		"offset 10 from flag --offset pushes port far (65530, ports.yaml:4) to 65540, past 65535",
 		"port 8290/tcp is named twice: passthrough-http and 8290/tcp",
+		path + `:6: port "bad": base 0 is not a port number (1-65535)`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
