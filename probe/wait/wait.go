@@ -221,6 +221,9 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 	// a wrong --pid or an ambiguous --cmd-match is reported even when the
 	// ports are up at once. A server not found yet does not hold the wait.
 	looked := opt.Server == nil
+	// And once every port is up, one more look before the final check: the
+	// server that bound them is running now, and the verdict should know it.
+	lookedUp := false
 	locNext, locBackoff := w.start, opt.Backoff
 
 	timer := time.NewTimer(time.Hour)
@@ -255,6 +258,10 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 				}()
 			}
 		}
+		allUp := w.allRequiredUp()
+		if allUp && locating && !locInflight && !lookedUp {
+			locNext = now
+		}
 		if locating && !locInflight && !now.Before(locNext) {
 			locInflight = true
 			wg.Add(1)
@@ -264,7 +271,8 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 				found <- located{p, err}
 			}()
 		}
-		if !finalInflight && looked && w.allRequiredUp() && !now.Before(finalNext) {
+		finalDue := !finalInflight && looked && (!locating || lookedUp) && allUp
+		if finalDue && !now.Before(finalNext) {
 			finalInflight = true
 			w.res.Dials += len(w.ports)
 			wg.Add(1)
@@ -298,7 +306,7 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 		if locating && !locInflight {
 			soonest(locNext)
 		}
-		if !finalInflight && looked && w.allRequiredUp() {
+		if finalDue && !finalInflight {
 			soonest(finalNext)
 		}
 		if !wake.IsZero() {
@@ -327,7 +335,14 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 				w.res.Report = rep
 				return w.end(Ready, fmt.Sprintf("ready after %s: %s", w.elapsed(), w.upText()))
 			}
-			if ctx.Err() == nil && !w.applyFinal(rep, time.Now()) {
+			if w.disc == nil && rep.Discovery != nil && rep.Discovery.Server != nil {
+				// The final check found the server: from now on every dial asks
+				// who holds its port, so a port held by another process stays down.
+				w.disc = rep.Discovery
+			}
+			if ctx.Err() == nil && w.applyFinal(rep, time.Now()) {
+				lookedUp = false
+			} else if ctx.Err() == nil {
 				// Unhealthy for a reason no single port carries: check again later, not at once.
 				finalNext = time.Now().Add(finalBackoff)
 				finalBackoff = min(2*finalBackoff, opt.MaxBackoff)
@@ -335,6 +350,7 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 
 		case l := <-found:
 			locInflight, looked = false, true
+			lookedUp = w.allRequiredUp()
 			var gone *GoneError
 			switch {
 			case l.err == nil:
@@ -438,12 +454,16 @@ func (w *waiter) applyFinal(rep probe.Report, now time.Time) bool {
 			p.hostErr = rep.HostErr
 		}
 		p.last = r
-		ok := rep.HostErr == "" && (probe.Report{Spec: rep.Spec, Results: []probe.Result{r}}).Err() == nil
-		if p.required && !ok {
+		err := (probe.Report{Spec: rep.Spec, Host: rep.Host, Results: []probe.Result{r}}).Err()
+		if rep.HostErr != "" {
+			err = errors.New(rep.HostErr)
+		}
+		if p.required && err != nil {
 			p.up = false
 			requeued = true
 			w.schedule(p, now)
-			w.event("%s failed the final check: %s: %s", p.port.Label(), r.State, r.Detail)
+			p.problem = firstLine(err)
+			w.event("the final check failed: %s", p.problem)
 		}
 	}
 	return requeued

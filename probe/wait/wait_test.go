@@ -86,7 +86,7 @@ func TestTimeoutIsHonouredWithTheLastReport(t *testing.T) {
 func TestRefusingLocalPortIsCheckedCheaplyAndReportedOnce(t *testing.T) {
 	down := lateListener(t, -1)
 	rec := &recorder{}
-	res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 300 * time.Millisecond, Progress: rec})
+	res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 500 * time.Millisecond, Progress: rec})
 	if res.Reason != TimedOut {
 		t.Fatalf("reason %s", res.Reason)
 	}
@@ -122,7 +122,7 @@ func TestFinalCheckSendsAPortThatWentDownBackToPolling(t *testing.T) {
 	if res.Reason != TimedOut {
 		t.Fatalf("reason %s; events:\n%s", res.Reason, rec)
 	}
-	if rec.index("failed the final check") < 0 {
+	if rec.index("the final check failed: ") < 0 {
 		t.Errorf("no final-check failure event:\n%s", rec)
 	}
 	if s := res.Report.Results[0].State; s != probe.Refused {
@@ -355,9 +355,9 @@ func TestByCmdline(t *testing.T) {
 func TestLinesProgress(t *testing.T) {
 	var b bytes.Buffer
 	down := lateListener(t, -1)
-	Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 200 * time.Millisecond, Progress: Lines(&b)})
+	Until(context.Background(), adhoc(t, down.Port), Options{Timeout: time.Second, Progress: Lines(&b)})
 	got := b.String()
-	for _, want := range []string{"waiting for 1 required port(s) on 127.0.0.1 (timeout 200ms)", "/tcp: refused: nothing listens (expected from --ports) (0/1 required up)", "timed out after 200ms: 0 of 1 required ports up"} {
+	for _, want := range []string{"waiting for 1 required port(s) on 127.0.0.1 (timeout 1s)", "/tcp: refused: nothing listens (expected from --ports) (0/1 required up)", "timed out after 1s: 0 of 1 required ports up"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("progress lacks %q:\n%s", want, got)
 		}
