@@ -110,11 +110,13 @@ func DetectHome(home string) (Detection, error) {
 		first, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
 		first = strings.TrimSpace(first)
 		if m := versionTxtRE.FindStringSubmatch(first); m != nil {
-			id := ""
+			// The longest name that starts the line wins: "WSO2 Carbon
+			// Framework" before "WSO2 Carbon".
+			id, best := "", 0
 			for _, p := range products {
 				for _, n := range p.Names {
-					if strings.HasPrefix(m[1], n) && (id == "" || len(n) > 0) {
-						id = p.ID
+					if strings.HasPrefix(m[1], n) && len(n) > best {
+						id, best = p.ID, len(n)
 					}
 				}
 			}

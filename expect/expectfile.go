@@ -244,17 +244,17 @@ func (r *resolver) expectPorts(spec Spec) []Port {
 	out := make([]Port, 0, len(rows))
 	for _, row := range rows {
 		at := fmt.Sprintf("%s:%d", name, row.Line)
-		applies := row.Offset == nil || *row.Offset
-		p := Port{Name: row.Name, Proto: row.Proto, Base: row.Base, Offset: applies, Number: row.Base,
+		withOffset := row.Offset == nil || *row.Offset
+		p := Port{Name: row.Name, Proto: row.Proto, Base: row.Base, Offset: withOffset, Number: row.Base,
 			Role: row.Role, Need: row.Need, Condition: row.Condition, Source: row.Source, Expect: at, From: at}
 		if p.Source == "" {
 			p.Source = "--expect " + at
 		}
 		switch {
-		case applies && spec.Profile == NoProfile:
+		case withOffset && spec.Profile == NoProfile:
 			r.fail(fmt.Errorf("%s:%d: port %q: offset = true needs a profile's offset, and profile none has none: set offset = false or give --profile", path, row.Line, row.Name))
 			continue
-		case applies:
+		case withOffset:
 			p.Number += spec.Offset.Value
 			note := "offset from " + spec.Offset.Kind.short()
 			if r.prof != nil {

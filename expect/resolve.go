@@ -54,6 +54,9 @@ type resolver struct {
 	home  *homeConfig
 	prof  *Profile
 	ver   version // the version rows are chosen by: detected, or the profile's assumed one
+	// given holds the offsets the user typed (flag, then -DportOffset),
+	// checked before any file is read so their problems are said first.
+	given []Offset
 }
 
 func (r *resolver) fail(err error) { r.errs = multierror.Append(r.errs, err) }
@@ -162,8 +165,13 @@ func (r *resolver) resolve() Spec {
 	r.notes = append(r.notes, det.Notes...)
 	if r.prof != nil && r.ver == nil && r.prof.AssumeVersion != "" {
 		r.ver, _ = parseVersion(r.prof.AssumeVersion)
+		r.notes = append(r.notes, fmt.Sprintf("no version known: %s's rows for version %s apply; the version changes %s",
+			r.prof.Name, r.prof.AssumeVersion, strings.Join(r.prof.versionBound(), ", ")))
 	}
 
+	if name != NoProfile {
+		r.given = r.givenOffsets()
+	}
 	r.props = parseSysProps(in.JavaOpts.Value, in.CarbonHome.Value)
 	if homeOK {
 		r.home = readHome(in.CarbonHome.Value, in.CarbonHome.Origin, r.prof)
@@ -269,27 +277,8 @@ func (r *resolver) checkCollisions(ports []Port) {
 // profile's. Every source given is read and checked, so a broken one is
 // reported even when a higher one decides.
 func (r *resolver) offset() (Offset, error) {
-	in := r.in
 	var errs *multierror.Error
-	var found []Offset // in precedence order
-
-	if in.Offset.set() {
-		n, err := ParseOffset(in.Offset.Value, in.Offset.Origin)
-		if err != nil {
-			errs = multierror.Append(errs, err)
-		} else {
-			found = append(found, Offset{Value: n, Kind: OffsetFlag, From: in.Offset.Origin})
-		}
-	}
-	if in.JavaOpts.set() {
-		n, ok, err := OffsetFromJavaOpts(in.JavaOpts.Value, in.JavaOpts.Origin)
-		switch {
-		case err != nil:
-			errs = multierror.Append(errs, err)
-		case ok:
-			found = append(found, Offset{Value: n, Kind: OffsetSysProp, From: fmt.Sprintf("-DportOffset=%d in %s", n, in.JavaOpts.Origin)})
-		}
-	}
+	found := append([]Offset(nil), r.given...) // in precedence order
 	if h := r.home; h != nil {
 		if h.dtoml != nil {
 			if s, ok := h.dtoml.Values["server.offset"]; ok {
@@ -316,6 +305,31 @@ func (r *resolver) offset() (Offset, error) {
 		return Offset{}, err
 	}
 	return found[0], nil
+}
+
+// givenOffsets checks the offsets the user gave, --offset then -DportOffset,
+// reporting their problems.
+func (r *resolver) givenOffsets() []Offset {
+	in := r.in
+	var found []Offset
+	if in.Offset.set() {
+		n, err := ParseOffset(in.Offset.Value, in.Offset.Origin)
+		if err != nil {
+			r.fail(err)
+		} else {
+			found = append(found, Offset{Value: n, Kind: OffsetFlag, From: in.Offset.Origin})
+		}
+	}
+	if in.JavaOpts.set() {
+		n, ok, err := OffsetFromJavaOpts(in.JavaOpts.Value, in.JavaOpts.Origin)
+		switch {
+		case err != nil:
+			r.fail(err)
+		case ok:
+			found = append(found, Offset{Value: n, Kind: OffsetSysProp, From: fmt.Sprintf("-DportOffset=%d in %s", n, in.JavaOpts.Origin)})
+		}
+	}
+	return found
 }
 
 // offsetSetting reads an offset from a file, as Carbon's Integer.parseInt would, after ${...}.
@@ -345,13 +359,13 @@ func (r *resolver) ports(off Offset) []Port {
 			continue
 		}
 		d := r.decide(pp)
-		applies := (pp.Offset == nil || *pp.Offset) && d.noOffset == ""
+		withOffset := (pp.Offset == nil || *pp.Offset) && d.noOffset == ""
 		base := pp.Base
 		if d.base > 0 {
 			base = d.base
 		}
 		port := Port{
-			Name: pp.Name, Proto: pp.Proto, Base: base, Offset: applies,
+			Name: pp.Name, Proto: pp.Proto, Base: base, Offset: withOffset,
 			Number: base, Role: pp.Role, Need: pp.Need,
 			Condition: pp.Condition, Source: pp.Source,
 			From: strings.Join(d.from, "; "),
@@ -367,7 +381,7 @@ func (r *resolver) ports(off Offset) []Port {
 			parts = append(parts, d.context)
 		}
 		switch {
-		case applies:
+		case withOffset:
 			port.Number += off.Value
 			port.Why = fmt.Sprintf("%d + offset %d", base, off.Value)
 			if len(parts) > 0 {
@@ -388,6 +402,34 @@ func (r *resolver) ports(off Offset) []Port {
 			port.Why += " (" + strings.Join(parts, "; ") + ")"
 		}
 		out = append(out, port)
+	}
+	return out
+}
+
+// versionBound names the rows that hold for some versions only.
+func (p *Profile) versionBound() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(what string) {
+		if !seen[what] {
+			seen[what] = true
+			out = append(out, what)
+		}
+	}
+	for _, pp := range p.Ports {
+		if len(pp.Versions) > 0 {
+			add("port " + pp.Name)
+		}
+	}
+	for _, r := range p.Random {
+		if len(r.Versions) > 0 {
+			add("the " + r.Kind + " random port")
+		}
+	}
+	for _, d := range p.Docs {
+		if len(d.Versions) > 0 {
+			add("a documentation note")
+		}
 	}
 	return out
 }
