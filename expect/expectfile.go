@@ -241,9 +241,17 @@ func (r *resolver) expectPorts(spec Spec) []Port {
 		}
 	}
 	name := filepath.Base(path)
+	taken := make(map[string]bool, len(spec.Ports))
+	for _, p := range spec.Ports {
+		taken[p.Name] = true
+	}
 	out := make([]Port, 0, len(rows))
 	for _, row := range rows {
 		at := fmt.Sprintf("%s:%d", name, row.Line)
+		if taken[row.Name] {
+			r.fail(fmt.Errorf("%s:%d: port %q: profile %s has a port of that name: name yours apart", path, row.Line, row.Name, spec.Profile))
+			continue
+		}
 		withOffset := row.Offset == nil || *row.Offset
 		p := Port{Name: row.Name, Proto: row.Proto, Base: row.Base, Offset: withOffset, Number: row.Base,
 			Role: row.Role, Need: row.Need, Condition: row.Condition, Source: row.Source, Expect: at, From: at}

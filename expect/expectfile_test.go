@@ -208,7 +208,7 @@ func TestExpectPortsJoinTheSpec(t *testing.T) {
 func TestExpectFileProblemsJoinTheOthers(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "ports.yaml")
-	writeFile(t, path, "port:\n  - name: passthrough-copy\n    base: 8280\n  - name: far\n    base: 65530\n  - name: bad\n    base: 0\n")
+	writeFile(t, path, "port:\n  - name: passthrough-copy\n    base: 8280\n  - name: far\n    base: 65530\n  - name: bad\n    base: 0\n  - name: kdc\n    base: 88\n")
 	_, err := Resolve(Input{Profile: flag("profile", "mi"), Offset: flag("offset", "10"), Expect: flag("expect", path), Ports: flag("ports", "8290")})
 	if err == nil {
 		t.Fatal("no error")
@@ -219,6 +219,7 @@ func TestExpectFileProblemsJoinTheOthers(t *testing.T) {
 		"offset 10 from flag --offset pushes port far (65530, ports.yaml:4) to 65540, past 65535",
 		"port 8290/tcp is named twice: passthrough-http and 8290/tcp",
 		path + `:6: port "bad": base 0 is not a port number (1-65535)`,
+		path + `:8: port "kdc": profile mi has a port of that name: name yours apart`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)

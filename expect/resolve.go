@@ -173,7 +173,7 @@ func (r *resolver) resolve() Spec {
 		r.given = r.givenOffsets()
 	}
 	r.props = parseSysProps(in.JavaOpts.Value, in.CarbonHome.Value)
-	if homeOK {
+	if homeOK && name != NoProfile {
 		r.home = readHome(in.CarbonHome.Value, in.CarbonHome.Origin, r.prof)
 		for _, err := range r.home.errs {
 			r.fail(err)
