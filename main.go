@@ -189,10 +189,12 @@ type flagDef struct {
 }
 
 var (
-	profileFlag     = flagDef{"profile", "CARBONPROBE_PROFILE", "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default mi; none with --ports alone)", ""}
+	profileFlag     = flagDef{"profile", "CARBONPROBE_PROFILE", "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default: detected from --carbon-home, else mi; none with --ports alone)", ""}
 	offsetFlag      = flagDef{"offset", "CARBONPROBE_OFFSET", "port offset the server runs with (beats -DportOffset and carbon.xml)", ""}
 	javaOptsFlag    = flagDef{"java-opts", "CARBONPROBE_JAVA_OPTS", "Java options or a command line to find -DportOffset=N in (also read from $JAVA_OPTS)", ""}
-	carbonHomeFlag  = flagDef{"carbon-home", "CARBON_HOME", "the server's home directory, to read <Offset> from carbon.xml", ""}
+	carbonHomeFlag  = flagDef{"carbon-home", "CARBON_HOME", "the server's home directory: its product, version and configuration files decide the ports", ""}
+	runtimeFlag     = flagDef{"runtime", "CARBONPROBE_RUNTIME", "EI 6 runtime: " + strings.Join(expect.Runtimes, ", ") + " (default integrator)", ""}
+	expectFlag      = flagDef{"expect", "CARBONPROBE_EXPECT", "a TOML or YAML file of extra ports to expect (docs/expect.md)", ""}
 	portsFlag       = flagDef{"ports", "CARBONPROBE_PORTS", "ad-hoc ports to check as given: 8080,9443-9450,8000/udp,10389=ldap", ""}
 	hostFlag        = flagDef{"host", "CARBONPROBE_HOST", "host to dial: a name or an IP literal (IPv6 without brackets)", "127.0.0.1"}
 	timeoutFlag     = flagDef{"timeout", "CARBONPROBE_TIMEOUT", "deadline per port: the dial and the protocol exchange", probe.DefaultTimeout.String()}
@@ -209,7 +211,7 @@ func (d flagDef) flag() cli.Flag {
 }
 
 func (f flags) specFlags() []cli.Flag {
-	return []cli.Flag{profileFlag.flag(), offsetFlag.flag(), javaOptsFlag.flag(), carbonHomeFlag.flag(), portsFlag.flag()}
+	return []cli.Flag{profileFlag.flag(), offsetFlag.flag(), javaOptsFlag.flag(), carbonHomeFlag.flag(), runtimeFlag.flag(), expectFlag.flag(), portsFlag.flag()}
 }
 
 func (f flags) probeFlags() []cli.Flag {
@@ -314,6 +316,8 @@ func (f flags) spec(c *cli.Context) (expect.Spec, error) {
 		JavaOpts:   f.text(c, javaOptsFlag, "JAVA_OPTS"),
 		CarbonHome: f.text(c, carbonHomeFlag),
 		Ports:      f.text(c, portsFlag),
+		Runtime:    f.text(c, runtimeFlag),
+		Expect:     f.text(c, expectFlag),
 	})
 }
 
