@@ -98,6 +98,42 @@ func TestRefusingLocalPortIsCheckedCheaplyAndReportedOnce(t *testing.T) {
 	}
 }
 
+// TestOneSentinelIsQuickCheckedPerInterval: three refusing ports cost one
+// quick check per tick, not three (a ticker cannot fire more often than
+// elapsed/interval times).
+func TestOneSentinelIsQuickCheckedPerInterval(t *testing.T) {
+	ports := []int{lateListener(t, -1).Port, lateListener(t, -1).Port, lateListener(t, -1).Port}
+	res := Until(context.Background(), adhoc(t, ports...), Options{Timeout: 500 * time.Millisecond})
+	if res.Reason != TimedOut {
+		t.Fatalf("reason %s", res.Reason)
+	}
+	if maxTicks := int(res.Elapsed/DefaultInterval) + 1; res.Gates > maxTicks || res.Gates == 0 {
+		t.Errorf("%d quick checks in %s: want one per tick, at most %d", res.Gates, res.Elapsed, maxTicks)
+	}
+}
+
+// TestTheSentinelBindingLastIsSeenAtOnce: the ports that bind before the
+// sentinel are found when it binds, in the same sweep.
+func TestTheSentinelBindingLastIsSeenAtOnce(t *testing.T) {
+	last := lateListener(t, 600*time.Millisecond) // first in the spec: the sentinel
+	early := []*late{lateListener(t, 200*time.Millisecond), lateListener(t, 300*time.Millisecond)}
+	rec := &recorder{}
+	spec := adhoc(t, last.Port, early[0].Port, early[1].Port)
+	res := Until(context.Background(), spec, Options{Timeout: 30 * time.Second, Progress: rec})
+	if res.Reason != Ready {
+		t.Fatalf("reason %s; events:\n%s", res.Reason, rec)
+	}
+	sentinelUp := rec.index(spec.Ports[0].Label() + " up")
+	for _, p := range spec.Ports[1:] {
+		if up := rec.index(p.Label() + " up"); up < 0 {
+			t.Errorf("%s never up; events:\n%s", p.Label(), rec)
+		}
+	}
+	if sentinelUp < 0 {
+		t.Errorf("the sentinel was never up; events:\n%s", rec)
+	}
+}
+
 func TestSilentPortBacksOff(t *testing.T) {
 	silent := testnet.Silent(t)
 	res := Until(context.Background(), adhoc(t, silent), Options{Timeout: time.Second,
