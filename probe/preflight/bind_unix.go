@@ -43,11 +43,13 @@ func bindTest(proto expect.Proto, bind netip.Addr, port int) error {
 }
 
 func bindOne(family, typ int, sa unix.Sockaddr, dualStack bool) error {
-	fd, err := unix.Socket(family, typ|unix.SOCK_CLOEXEC, 0)
+	// No SOCK_CLOEXEC: macOS lacks it; the socket lives microseconds anyway.
+	fd, err := unix.Socket(family, typ, 0)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(fd)
+	unix.CloseOnExec(fd)
 	if dualStack {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0); err != nil {
 			return err
