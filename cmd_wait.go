@@ -245,13 +245,19 @@ func (f flags) progress(c *cli.Context, quiet bool) (wait.Progress, error) {
 	return nil, fmt.Errorf("%s: %q is not a progress mode (auto, bar, lines, none)", t.Origin, t.Value)
 }
 
-// terminal: a bar redraws in place, which only a terminal shows as intended.
+// terminal: a bar redraws in place, which only a terminal shows as intended;
+// one that reports no width (a pty nobody sized) gets lines, as the bar
+// library would draw nothing there.
 func (f flags) terminal(w io.Writer) bool {
 	if v, _ := f.getenv("TERM"); v == "dumb" {
 		return false
 	}
 	file, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(file.Fd()))
+	if !ok || !term.IsTerminal(int(file.Fd())) {
+		return false
+	}
+	cols, _, err := term.GetSize(int(file.Fd()))
+	return err == nil && cols > 0
 }
 
 // reportFormat is how check and wait write their report.
