@@ -61,6 +61,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	app := newApp(stdout, stderr, getenv)
 	err := app.RunContext(ctx, args)
 	var ue usageError
+	if code, ok := commandExitCode(err); ok {
+		return code // wait -- CMD exits with CMD's code
+	}
 	switch {
 	case err == nil:
 		return exitHealthy
@@ -125,11 +128,13 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 			{
 				Name:      "check",
 				Usage:     "dial every fixed port now and give a verdict",
-				UsageText: "carbonprobe check [--host H] [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--timeout 2s] [--format text|json]",
-				Flags:     append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.formatFlag(), allFlag.flag()),
+				UsageText: "carbonprobe check [--host H] [--profile P] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--pid N] [--timeout 2s] [--format text|json|junit | --quiet] [--all]",
+				Flags:     append(append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.reportFlags()...), allFlag.flag()),
 				Before:    noArgs,
 				Action:    f.checkAction,
 			},
+			f.waitCommand(),
+			f.preflightCommand(),
 			{
 				Name:      "jmx",
 				Usage:     "why JConsole cannot connect: registry, jmxrmi stub, the endpoint it advertises, the URL to paste, the fix",
@@ -406,14 +411,19 @@ func (f flags) portsAction(c *cli.Context) error {
 }
 
 func (f flags) checkAction(c *cli.Context) error {
+	started := time.Now()
 	opt, perr := f.probeOptions(c)
 	verr := f.verifyOptions(c, &opt)
-	out, oerr := f.output(c)
+	out, oerr := f.reportFormat(c)
 	if all, err := f.boolean(c, allFlag); err != nil || all {
-		if err := usage(err, perr, verr, oerr); err != nil {
+		var aerr error
+		if out.quiet || out.kind == "junit" {
+			aerr = errors.New("--all writes text or json")
+		}
+		if err := usage(err, perr, verr, oerr, aerr); err != nil {
 			return err
 		}
-		return f.checkAll(c, opt, out)
+		return f.checkAll(c, opt, output{json: out.kind == "json", style: render.Style{Color: f.color(c.App.Writer)}})
 	}
 	disc, derr := f.discover(c, opt.Host)
 	spec, err := f.spec(c)
@@ -422,12 +432,7 @@ func (f flags) checkAction(c *cli.Context) error {
 	}
 	opt.Discovery = disc
 	rep := probe.Check(c.Context, spec, opt)
-	if out.json {
-		err = render.CheckJSON(c.App.Writer, rep)
-	} else {
-		err = render.CheckText(c.App.Writer, rep, out.style)
-	}
-	if err != nil {
+	if err := out.check(c.App.Writer, rep, started); err != nil {
 		return err
 	}
 	if !rep.Healthy() {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
@@ -78,12 +79,12 @@ func TestBadInputEveryProblemOneLineEach(t *testing.T) {
 	}
 	want := []string{
 		`carbonprobe: flag --ports "9443-9440": range 9443-9440 runs backwards`,
-		`carbonprobe: flag --profile: unknown profile "esb" (known: carbon, mi, none)`,
+		`carbonprobe: flag --profile: unknown profile "esb" (known: ` + strings.Join(expect.ProfileNames(), ", ") + `)`,
 		`carbonprobe: flag --offset: -4 is negative; a port offset is 0 or more`,
 		`carbonprobe: ` + conf + `:3: XML syntax error: element <Ports> closed by </Server>`,
 		`carbonprobe: $CARBONPROBE_TIMEOUT: "soon" is not a duration (examples: 500ms, 2s)`,
 		`carbonprobe: flag --concurrency: "0" is not a whole number from 1 to 4096`,
-		`carbonprobe: flag --format: "xml" is not a format (text, json)`,
+		`carbonprobe: flag --format: "xml" is not a format (text, json, junit)`,
 	}
 	if got := strings.TrimSpace(stderr); got != strings.Join(want, "\n") {
 		t.Errorf("stderr:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
