@@ -274,8 +274,13 @@ func TestWaitBadUsage(t *testing.T) {
 func TestWaitAmbiguousCmdMatchIsBadUsage(t *testing.T) {
 	down := testnet.Refused(t)
 	for i := 0; i < 2; i++ {
-		// "; :" keeps sh from exec'ing sleep, so the marker stays on a live command line.
-		cmd := exec.Command("sh", "-c", "sleep 60; :", "carbonprobe-wait-test-marker")
+		// A shell blocked in read: no fork, so exactly two command lines match.
+		cmd := exec.Command("sh", "-c", "read x", "carbonprobe-wait-test-marker")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { stdin.Close() })
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

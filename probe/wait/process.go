@@ -168,6 +168,7 @@ func (b byCmdline) Locate() (Process, error) {
 	if len(carbons) > 0 {
 		pick = carbons
 	}
+	pick = dropForks(pick, func(m match) (int, string) { return m.pid, strings.Join(m.args, "\x00") })
 	switch len(pick) {
 	case 0:
 		return Process{}, fmt.Errorf("%w: no command line matches %q", ErrNotYet, b.re.String())
@@ -183,6 +184,29 @@ func (b byCmdline) Locate() (Process, error) {
 		lines[i] = fmt.Sprintf("pid %d: %s", m.pid, shortCmd(m.args))
 	}
 	return Process{}, fmt.Errorf("--cmd-match %q matches %d processes, expected one: %s", b.re.String(), len(pick), strings.Join(lines, "; "))
+}
+
+// dropForks leaves out a process whose parent matched with the same command
+// line: a shell between fork and exec looks exactly like its parent for a
+// moment, and is not a second server.
+func dropForks[T any](ms []T, key func(T) (int, string)) []T {
+	if len(ms) < 2 {
+		return ms
+	}
+	byPID := map[int]string{}
+	for _, m := range ms {
+		pid, cmd := key(m)
+		byPID[pid] = cmd
+	}
+	var out []T
+	for _, m := range ms {
+		pid, cmd := key(m)
+		if ppid := parentPID(pid); ppid > 0 && byPID[ppid] == cmd {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func shortCmd(args []string) string {

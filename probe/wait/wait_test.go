@@ -422,3 +422,17 @@ func TestBarProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestDropForks: a child whose parent matched with the same command line is
+// a fork on its way to exec, not a second server.
+func TestDropForks(t *testing.T) {
+	me, parent := os.Getpid(), os.Getppid()
+	same := func(pid int) (int, string) { return pid, "sh -c x" }
+	if got := dropForks([]int{me, parent}, same); len(got) != 1 || got[0] != parent {
+		t.Errorf("same command line: %v, want only the parent %d", got, parent)
+	}
+	differ := func(pid int) (int, string) { return pid, itoa(pid) }
+	if got := dropForks([]int{me, parent}, differ); len(got) != 2 {
+		t.Errorf("different command lines: %v, want both", got)
+	}
+}

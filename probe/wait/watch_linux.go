@@ -126,3 +126,21 @@ func running(pid int) bool {
 	}
 	return true
 }
+
+// parentPID reads the parent's pid from /proc/PID/stat; 0 when unreadable.
+func parentPID(pid int) int {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return 0
+	}
+	f := bytes.Fields(raw[i+1:]) // state, ppid, ...
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(f[1]))
+	return n
+}

@@ -23,3 +23,5 @@ func watch(pid int, interval time.Duration) (*watcher, error) {
 }
 
 func running(pid int) bool { return true }
+
+func parentPID(pid int) int { return 0 }
