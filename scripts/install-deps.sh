@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what carbonprobe's tests and demo need on a fresh Debian machine,
 # and only what is missing: a JDK (the Carbon-like server), OpenLDAP slapd and
-# MIT krb5kdc (real servers for the protocol checks), and the Go modules.
+# MIT krb5kdc (real servers for the protocol checks), xmllint (the JUnit
+# schema), and the Go modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ have slapd || pkgs+=(slapd)
 have ldapsearch || pkgs+=(ldap-utils)
 have krb5kdc && have kdb5_util || pkgs+=(krb5-kdc)
 have ss || pkgs+=(iproute2)
+have xmllint || pkgs+=(libxml2-utils) # validates the JUnit output against its schema
 
 if ((${#pkgs[@]})); then
   sudo=""
