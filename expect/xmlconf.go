@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // maxConfigBytes bounds what is read of any configuration file: Carbon's
@@ -131,7 +131,7 @@ type xmlFrame struct {
 func walkXML(data []byte, visit func(*xmlElem)) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	// Carbon's files declare encoding="ISO-8859-1"; encoding/xml reads only UTF-8 by itself.
-	dec.CharsetReader = charset.NewReaderLabel
+	dec.CharsetReader = charsetReader
 	var names []string
 	var frames []xmlFrame
 	seen := false // any element at all
@@ -211,4 +211,23 @@ func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == ' '
 	}), " ")
+}
+
+// charsetReader decodes the encodings Carbon's XML files declare: Carbon 4
+// writes encoding="ISO-8859-1", and encoding/xml reads only UTF-8 by itself.
+// Only single-byte Western encodings are known: a full label table (x/net's
+// html/charset) would add half a megabyte of CJK tables to the binary for
+// files that never use them.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(label)) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return input, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1":
+		return charmap.ISO8859_1.NewDecoder().Reader(input), nil
+	case "iso-8859-15", "iso8859-15", "latin-9":
+		return charmap.ISO8859_15.NewDecoder().Reader(input), nil
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252.NewDecoder().Reader(input), nil
+	}
+	return nil, fmt.Errorf("encoding %q is not one carbonprobe reads (UTF-8, ISO-8859-1, ISO-8859-15, windows-1252)", label)
 }
