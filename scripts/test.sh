@@ -15,5 +15,10 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/carbonprobe .
-echo "static binary: $(stat -c %s bin/carbonprobe) bytes"
+size=$(stat -c %s bin/carbonprobe)
+echo "static binary: $size bytes"
+if [ "$size" -ge 12000000 ]; then
+  echo "the static binary is past its 12 MB budget (docs/deploy.md)" >&2
+  exit 1
+fi
 go test -race -count=1 -timeout 20m ./...
