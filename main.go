@@ -247,11 +247,15 @@ func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, error) {
 			sel.Offset = &n
 		}
 	}
-	// --ports alone (or --profile none) checks any server: no Carbon
-	// process is looked for unless one is named.
+	// --ports alone (or --profile none) checks any server, as the peers do:
+	// by dialling only, unless a process is named. Reading who holds the
+	// ports means scanning every process's descriptors: too dear for a
+	// check that was not asked about holders.
 	profile := f.text(c, profileFlag).Value
 	adhoc := profile == expect.NoProfile || profile == "" && f.text(c, portsFlag).Value != ""
-	sel.NoSearch = adhoc
+	if adhoc && sel.PID == 0 && sel.Home == "" {
+		return nil, nil
+	}
 	d := probe.Discover(c.Context, host, sel)
 	if s := d.Server; s != nil && s.Carbon != nil {
 		if args, _, err := procs.Cmdline(s.PID); err == nil {
