@@ -129,7 +129,7 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 				Name:      "check",
 				Usage:     "dial every fixed port now and give a verdict",
 				UsageText: "carbonprobe check [--host H] [--profile P] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--pid N] [--timeout 2s] [--format text|json|junit | --quiet] [--all]",
-				Flags:     append(append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.reportFlags()...), allFlag.flag()),
+				Flags:     append(append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.reportFlags()...), allFlag.flag(), strictExtrasFlag.flag()),
 				Before:    noArgs,
 				Action:    f.checkAction,
 			},
@@ -222,6 +222,8 @@ func (f flags) specFlags() []cli.Flag {
 func (f flags) probeFlags() []cli.Flag {
 	return []cli.Flag{hostFlag.flag(), timeoutFlag.flag(), concurrencyFlag.flag(), pidFlag.flag()}
 }
+
+var strictExtrasFlag = flagDef{"strict-extras", "CARBONPROBE_STRICT_EXTRAS", "fail when the server holds any port besides its fixed ones (JMX agent, syslog sender, ...)", "false"}
 
 var allFlag = flagDef{"all", "CARBONPROBE_ALL", "check every Carbon server process on this host, each at its own offset, and the ports their sets share", "false"}
 
@@ -419,19 +421,21 @@ func (f flags) checkAction(c *cli.Context) error {
 	opt, perr := f.probeOptions(c)
 	verr := f.verifyOptions(c, &opt)
 	out, oerr := f.reportFormat(c)
+	strict, serr := f.boolean(c, strictExtrasFlag)
+	opt.StrictExtras = strict
 	if all, err := f.boolean(c, allFlag); err != nil || all {
 		var aerr error
 		if out.quiet || out.kind == "junit" {
 			aerr = errors.New("--all writes text or json")
 		}
-		if err := usage(err, perr, verr, oerr, aerr); err != nil {
+		if err := usage(err, perr, verr, oerr, serr, aerr); err != nil {
 			return err
 		}
 		return f.checkAll(c, opt, output{json: out.kind == "json", style: render.Style{Color: f.color(c.App.Writer)}})
 	}
 	disc, derr := f.discover(c, opt.Host)
 	spec, err := f.spec(c)
-	if err := usage(err, perr, verr, oerr, derr); err != nil {
+	if err := usage(err, perr, verr, oerr, serr, derr); err != nil {
 		return err
 	}
 	opt.Discovery = disc

@@ -49,6 +49,9 @@ type Options struct {
 	// also reads the local socket table: who holds each fixed port, and the
 	// server's random ports. nil: dial only.
 	Discovery *Discovery
+	// StrictExtras makes every random port of the server a problem, for
+	// hosts whose firewall rules allow the fixed ports only.
+	StrictExtras bool
 }
 
 func (o Options) withDefaults() Options {
@@ -90,9 +93,10 @@ type Report struct {
 	Notes   []string // findings across ports, such as swapped JMX ports
 	Elapsed time.Duration
 
-	Discovery  *Discovery // how the server process was looked for; nil: not looked for
-	Extras     []Extra    // the server's sockets that are not fixed ports
-	OwnerNotes []string   // what could not be read in the socket table or /proc
+	Discovery    *Discovery // how the server process was looked for; nil: not looked for
+	Extras       []Extra    // the server's sockets that are not fixed ports
+	OwnerNotes   []string   // what could not be read in the socket table or /proc
+	StrictExtras bool       // random ports fail the check (Options.StrictExtras)
 }
 
 // Check dials every port of spec that is not off, at most opt.Concurrency at a
@@ -101,7 +105,7 @@ type Report struct {
 func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	opt = opt.withDefaults()
 	start := time.Now()
-	rep := Report{Spec: spec, Host: opt.Host, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports))}
+	rep := Report{Spec: spec, Host: opt.Host, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports)), StrictExtras: opt.StrictExtras}
 	rep.Discovery = opt.Discovery
 	for i, p := range spec.Ports {
 		rep.Results[i] = Result{Port: p, State: Skipped, Detail: p.Condition}

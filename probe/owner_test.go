@@ -174,3 +174,20 @@ func TestDiscoverPIDThatIsGone(t *testing.T) {
 }
 
 func testnetPort(t *testing.T) int { return testnet.Listen(t, "127.0.0.1:0").Port }
+
+// TestStrictExtras: with StrictExtras the server's random ports fail the
+// check, each named; without it they never do.
+func TestStrictExtras(t *testing.T) {
+	srv := carbonlike.Start(t, carbonlike.Options{})
+	opt := Options{Timeout: 5 * time.Second, Discovery: serverOf(t, srv.PID), StrictExtras: true}
+	rep := Check(context.Background(), carbonSpec(t, srv.Offset), opt)
+	err := rep.Err()
+	if err == nil || strings.Count(err.Error(), "--strict-extras allows the fixed ports only") != 2 ||
+		!strings.Contains(err.Error(), "JDK local JMX connector") {
+		t.Fatalf("err = %v, want the jmxremote and the syslog ports named", err)
+	}
+	opt.StrictExtras = false
+	if rep := Check(context.Background(), carbonSpec(t, srv.Offset), opt); !rep.Healthy() {
+		t.Fatalf("unhealthy without --strict-extras: %v", rep.Err())
+	}
+}

@@ -19,6 +19,12 @@ func (r Report) Err() error {
 	if r.Discovery != nil && r.Discovery.Problem != "" {
 		errs = multierror.Append(errs, errors.New(r.Discovery.Problem))
 	}
+	if r.StrictExtras {
+		for _, x := range r.Extras {
+			errs = multierror.Append(errs, fmt.Errorf("random port %s %s (%s): --strict-extras allows the fixed ports only",
+				x.Socket.Proto, x.Socket.Local, x.What))
+		}
+	}
 	for _, res := range r.Results {
 		if res.Port.Need != expect.Required {
 			continue
