@@ -59,7 +59,7 @@ func parsePortEntry(entry string) ([]Port, error) {
 		if proto != TCP && proto != UDP {
 			return nil, fmt.Errorf("protocol %q is neither tcp nor udp", protoText)
 		}
-		if hasRole && role.Proto() != proto {
+		if hasRole && !role.Fits(proto) {
 			return nil, fmt.Errorf("%s answers over %s, not %s", role, role.Proto(), proto)
 		}
 	case hasRole:

@@ -92,7 +92,7 @@ func ParseExpectFile(data []byte, file string) ([]ExpectRow, error) {
 			bad("proto %q is neither tcp nor udp", row.Proto)
 		case !row.Role.valid():
 			bad("role %q is not one of %s", row.Role, roleList())
-		case row.Role.Proto() != row.Proto:
+		case !row.Role.Fits(row.Proto):
 			bad("%s answers over %s, not %s", row.Role, row.Role.Proto(), row.Proto)
 		case row.Need != Required && row.Need != Optional:
 			bad("need %q is neither required nor optional", row.Need)

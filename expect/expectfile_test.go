@@ -82,8 +82,8 @@ base = 70000
 [[port]]
 name = "b"
 base = 88
-role = "kdc"
-proto = "tcp"
+role = "ldap"
+proto = "udp"
 
 [[port]]
 name = "c"
@@ -96,7 +96,7 @@ base = 9001
 `,
 			want: []string{
 				`1: port "a": base 70000 is not a port number (1-65535)`,
-				`5: port "b": kdc answers over udp, not tcp`,
+				`5: port "b": ldap answers over tcp, not udp`,
 				`11: port "c": an optional port needs a condition saying when it is there`,
 				`16: port "a": named already on line 1`,
 			},

@@ -185,7 +185,7 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 			bad("port %s: base %d is not a port number", pp.Name, pp.Base)
 		case pp.Proto != TCP && pp.Proto != UDP:
 			bad("port %s: proto %q is neither tcp nor udp", pp.Name, pp.Proto)
-		case !pp.Role.valid() || pp.Role.Proto() != pp.Proto:
+		case !pp.Role.valid() || !pp.Role.Fits(pp.Proto):
 			bad("port %s: role %q does not fit proto %s", pp.Name, pp.Role, pp.Proto)
 		case !pp.Need.valid():
 			bad("port %s: need %q is not required, optional or off", pp.Name, pp.Need)

@@ -325,7 +325,7 @@ func TestCarbonXMLEntityBombIsRefused(t *testing.T) {
 }
 
 func TestParsePorts(t *testing.T) {
-	ports, err := ParsePorts("8080, 9443-9445,8000/udp,10389=ldap,88=kdc,9999=RMI-Registry", "flag --ports")
+	ports, err := ParsePorts("8080, 9443-9445,8000/udp,10389=ldap,88=kdc,89/tcp=kdc,9999=RMI-Registry", "flag --ports")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +333,7 @@ func TestParsePorts(t *testing.T) {
 	for _, p := range ports {
 		got = append(got, p.Key()+"="+string(p.Role))
 	}
-	want := "tcp/8080=tcp tcp/9443=tcp tcp/9444=tcp tcp/9445=tcp udp/8000=udp tcp/10389=ldap udp/88=kdc tcp/9999=rmi-registry"
+	want := "tcp/8080=tcp tcp/9443=tcp tcp/9444=tcp tcp/9445=tcp udp/8000=udp tcp/10389=ldap udp/88=kdc tcp/89=kdc tcp/9999=rmi-registry"
 	if strings.Join(got, " ") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
 	}
@@ -345,7 +345,7 @@ func TestParsePorts(t *testing.T) {
 }
 
 func TestParsePortsErrors(t *testing.T) {
-	_, err := ParsePorts("0,x,9450-9443,80/sctp,80=foo,88/tcp=kdc,70000", "flag --ports")
+	_, err := ParsePorts("0,x,9450-9443,80/sctp,80=foo,389/udp=ldap,70000", "flag --ports")
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -355,7 +355,7 @@ func TestParsePortsErrors(t *testing.T) {
 		`flag --ports "9450-9443": range 9450-9443 runs backwards`,
 		`flag --ports "80/sctp": protocol "sctp" is neither tcp nor udp`,
 		`flag --ports "80=foo": unknown role "foo" (known: tcp, udp, http, https, ldap, kdc, rmi-registry, rmi-server)`,
-		`flag --ports "88/tcp=kdc": kdc answers over udp, not tcp`,
+		`flag --ports "389/udp=ldap": ldap answers over tcp, not udp`,
 		`flag --ports "70000": 70000 is not a port number (1-65535)`,
 	}
 	if got := strings.TrimSpace(errLines(err)); got != strings.Join(want, "\n") {

@@ -42,13 +42,17 @@ func (r Role) valid() bool {
 	return false
 }
 
-// Proto returns the transport a role speaks over.
+// Proto returns the transport a role speaks over by default.
 func (r Role) Proto() Proto {
 	if r == RoleUDP || r == RoleKDC {
 		return UDP
 	}
 	return TCP
 }
+
+// Fits reports whether the role can answer over p: a KDC serves UDP and,
+// with the 4-byte length prefix of RFC 4120 7.2.2, TCP; every other role one.
+func (r Role) Fits(p Proto) bool { return r == RoleKDC || r.Proto() == p }
 
 // Need says whether a port must be there for the server to count as healthy.
 type Need string

@@ -45,6 +45,9 @@ func verifyTCP(ctx context.Context, conn net.Conn, opt Options, p expect.Port) *
 		a = answer(p, r.OK, r.Detail, r.Seen, r.Fields, nil, err)
 	case expect.RoleRMIRegistry, expect.RoleRMIServer:
 		a = verifyJRMP(ctx, conn, p)
+	case expect.RoleKDC: // a KDC over TCP: --ports 88/tcp=kdc
+		r, err := kdccheck.CheckTCP(ctx, conn, opt.Realm)
+		a = answer(p, r.OK, r.Detail, r.Seen, r.Fields, nil, err)
 	default:
 		return nil
 	}

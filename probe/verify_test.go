@@ -99,7 +99,7 @@ func TestVerifyLDAPAndKDC(t *testing.T) {
 	t.Parallel()
 	ldap := fixtures.StartSlapd(t, 0)
 	kdc := fixtures.StartKDC(t, 0)
-	spec := adhocList(t, fmt.Sprintf("%d=ldap,%d=kdc", ldap.Port, kdc.Port))
+	spec := adhocList(t, fmt.Sprintf("%d=ldap,%d=kdc,%d/tcp=kdc", ldap.Port, kdc.Port, kdc.Port))
 	rep := Check(context.Background(), spec, Options{Timeout: 5 * time.Second})
 	if err := rep.Err(); err != nil {
 		t.Fatalf("unhealthy:\n%v", err)
@@ -111,6 +111,9 @@ func TestVerifyLDAPAndKDC(t *testing.T) {
 	}
 	if k.State != Answered || !k.Answer.OK {
 		t.Errorf("kdc: %s %+v", k.State, k.Answer)
+	}
+	if k := got[fmt.Sprintf("%d/tcp", kdc.Port)]; k.State != Bound || k.Answer == nil || !k.Answer.OK || !strings.Contains(k.Answer.Detail, "KDC_ERR_") {
+		t.Errorf("kdc over TCP: %s %+v", k.State, k.Answer)
 	}
 }
 
