@@ -1,12 +1,16 @@
 // Package testnet makes loopback peers for tests: listeners that accept,
-// ports that refuse, listeners that never answer a SYN. Every port comes from
-// the kernel (port 0), never from a guess, and lives until the test ends.
+// ports that refuse, listeners that never answer a SYN, and scripted or
+// hostile peers (silent, hanging up, sending garbage, streaming without end)
+// for the protocol verifiers. Every port comes from the kernel (port 0), never
+// from a guess, and lives until the test ends; every goroutine a peer starts
+// ends with it.
 package testnet
 
 import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,9 +23,8 @@ import (
 // closed, so a test can prove that the prober closed every connection.
 type Listener struct {
 	Port   int
-	ln     net.Listener
+	srv    *server
 	closed atomic.Int64
-	wg     sync.WaitGroup
 }
 
 // Listen starts a listener on addr ("127.0.0.1:0", "[::1]:0") that accepts,
@@ -32,38 +35,25 @@ func Listen(t testing.TB, addr string) *Listener {
 	if err != nil {
 		t.Fatalf("listen %s: %v", addr, err)
 	}
-	l := &Listener{Port: ln.Addr().(*net.TCPAddr).Port, ln: ln}
-	l.wg.Add(1)
-	go l.serve()
+	l := &Listener{Port: ln.Addr().(*net.TCPAddr).Port}
+	l.srv = serve(ln, l.handle)
 	t.Cleanup(l.Close)
 	return l
 }
 
-func (l *Listener) serve() {
-	defer l.wg.Done()
+func (l *Listener) handle(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var buf [256]byte
 	for {
-		c, err := l.ln.Accept()
-		if err != nil {
+		if _, err := c.Read(buf[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				l.closed.Add(1)
+				// Reset rather than close: the prober's socket then skips
+				// TIME-WAIT, so repeated runs do not fill the table.
+				_ = c.(*net.TCPConn).SetLinger(0)
+			}
 			return
 		}
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			defer c.Close()
-			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-			var buf [256]byte
-			for {
-				if _, err := c.Read(buf[:]); err != nil {
-					if errors.Is(err, io.EOF) {
-						l.closed.Add(1)
-						// Reset rather than close: the prober's socket then skips
-						// TIME-WAIT, so repeated runs do not fill the table.
-						_ = c.(*net.TCPConn).SetLinger(0)
-					}
-					return
-				}
-			}
-		}()
 	}
 }
 
@@ -71,29 +61,15 @@ func (l *Listener) serve() {
 func (l *Listener) PeerClosed() int64 { return l.closed.Load() }
 
 // Close stops the listener and waits for its goroutines.
-func (l *Listener) Close() {
-	l.ln.Close()
-	l.wg.Wait()
-}
+func (l *Listener) Close() { l.srv.close() }
 
 // Refused returns a loopback TCP port that refuses connections: a socket
 // is bound to it (so no one else can take it) but never listens, and the
 // kernel answers a SYN with RST.
 func Refused(t testing.TB) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sa.(*unix.SockaddrInet4).Port
+	_, port := boundTCP(t)
+	return port
 }
 
 // Silent returns a loopback TCP port whose listener never completes a
@@ -102,22 +78,10 @@ func Refused(t testing.TB) int {
 // is involved.
 func Silent(t testing.TB) int {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
+	fd, port := boundTCP(t)
 	if err := unix.Listen(fd, 0); err != nil {
 		t.Fatal(err)
 	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := sa.(*unix.SockaddrInet4).Port
 	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
 	// Fill the queue: dial until a dial times out, keeping the ones that got in.
 	for i := 0; i < 16; i++ {
@@ -132,27 +96,43 @@ func Silent(t testing.TB) int {
 	return 0
 }
 
-// UDPEcho returns a loopback UDP port that answers every datagram with "ok".
-func UDPEcho(t testing.TB) int {
+// boundTCP binds a TCP socket to a loopback port the kernel picks, without
+// listening, and closes it when the test ends.
+func boundTCP(t testing.TB) (fd, port int) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var buf [2048]byte
-		for {
-			_, from, err := pc.ReadFrom(buf[:])
-			if err != nil {
-				return
-			}
-			_, _ = pc.WriteTo([]byte("ok"), from)
-		}
-	}()
-	t.Cleanup(func() { pc.Close(); <-done })
-	return pc.LocalAddr().(*net.UDPAddr).Port
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fd, sa.(*unix.SockaddrInet4).Port
+}
+
+// UDPEcho returns a loopback UDP port that answers every datagram with "ok".
+func UDPEcho(t testing.TB) int {
+	t.Helper()
+	addr := UDPPeer(t, func([]byte) []byte { return []byte("ok") })
+	return port(t, addr)
+}
+
+func port(t testing.TB, addr string) int {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // UDPSilent returns a loopback UDP port bound by a socket that never answers.
@@ -185,51 +165,39 @@ func UDPUnbound(t testing.TB) int {
 // Stream is a loopback listener that sends garbage to every peer, up to a
 // limit per connection, and counts what the peers took.
 type Stream struct {
-	Port int
-	sent atomic.Int64
+	Port  int
+	mu    sync.Mutex
+	conns []*Counted
 }
 
 // Sent is how many bytes the peers have taken in all.
-func (s *Stream) Sent() int64 { return s.sent.Load() }
+func (s *Stream) Sent() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, c := range s.conns {
+		n += c.BytesWritten()
+	}
+	return n
+}
 
 // Streamer starts a Stream that sends up to limit bytes per connection
-// without reading anything: a hostile or broken peer.
+// without answering anything: a hostile or broken peer.
 func Streamer(t testing.TB, limit int64) *Stream {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	pattern := make([]byte, 32<<10)
+	for i := range pattern {
+		pattern[i] = byte(i*7 + 13) // not the start of any protocol's reply
 	}
-	s := &Stream{Port: ln.Addr().(*net.TCPAddr).Port}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		chunk := make([]byte, 32<<10)
-		for i := range chunk {
-			chunk[i] = byte(i*7 + 13) // not the start of any protocol's reply
-		}
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))
-				for n := int64(0); n < limit; {
-					w, err := c.Write(chunk[:min(int64(len(chunk)), limit-n)])
-					n += int64(w)
-					s.sent.Add(int64(w))
-					if err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	flood := Flood(nil, pattern, limit)
+	s := &Stream{}
+	s.Port = port(t, Peer(t, "tcp", func(c net.Conn) {
+		_ = c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		cc := &Counted{Conn: c}
+		s.mu.Lock()
+		s.conns = append(s.conns, cc)
+		s.mu.Unlock()
+		flood(cc)
+	}))
 	return s
 }
