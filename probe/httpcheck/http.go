@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
 // Result is what a verifier learned. A Go error from a Check means only that
@@ -40,7 +42,7 @@ func CheckHTTP(ctx context.Context, conn net.Conn, host string) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	rec := newRecorder(conn, maxHTTPReply)
+	rec := peek.NewRecorder(conn, maxHTTPReply)
 	r, err := exchange(ctx, rec, req)
 	if err != nil {
 		return Result{}, err
@@ -68,10 +70,9 @@ func request(host string, conn net.Conn) ([]byte, error) {
 
 // exchange writes req and reads the reply's status line and headers through
 // rec, which bounds what the peer may send.
-func exchange(ctx context.Context, rec *recorder, req []byte) (Result, error) {
-	first := func() []byte { return rec.first }
+func exchange(ctx context.Context, rec *peek.Recorder, req []byte) (Result, error) {
 	if _, err := rec.Write(req); err != nil {
-		seen, cerr := outcome(ctx, err, first())
+		seen, cerr := outcome(ctx, err, rec.First())
 		if cerr != nil {
 			return Result{}, cerr
 		}
@@ -81,9 +82,9 @@ func exchange(ctx context.Context, rec *recorder, req []byte) (Result, error) {
 	head, err := br.Peek(5)
 	if err != nil || !bytes.Equal(head, []byte("HTTP/")) {
 		if len(head) == 0 {
-			head = first()
+			head = rec.First()
 		} else if n := br.Buffered(); n > len(head) {
-			head, _ = br.Peek(min(n, firstBytes))
+			head, _ = br.Peek(min(n, peek.FirstBytes))
 		}
 		seen, cerr := outcome(ctx, err, head)
 		if cerr != nil {
@@ -96,9 +97,9 @@ func exchange(ctx context.Context, rec *recorder, req []byte) (Result, error) {
 		if _, cerr := outcome(ctx, err, nil); cerr != nil {
 			return Result{}, cerr
 		}
-		line, _, _ := bytes.Cut(first(), []byte("\r\n"))
+		line, _, _ := bytes.Cut(rec.First(), []byte("\r\n"))
 		why := err.Error()
-		if rec.left <= 0 {
+		if rec.Exhausted() {
 			why = fmt.Sprintf("headers longer than %d KiB", maxHTTPReply>>10)
 		}
 		return Result{Seen: "HTTP", Detail: fmt.Sprintf("HTTP reply unreadable after %q: %s", line, why)}, nil

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
 // DefaultWarnWithin is how close to expiry a certificate draws a warning when
@@ -47,14 +49,14 @@ func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithi
 	if err != nil {
 		return Result{}, err
 	}
-	raw := newRecorder(conn, maxTLSReply)
+	raw := peek.NewRecorder(conn, maxTLSReply)
 	tc := tls.Client(raw, &tls.Config{
 		ServerName:         serverName,
 		InsecureSkipVerify: true, // verified below, against the system roots, to report rather than refuse
 		MinVersion:         tls.VersionTLS10,
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return handshakeFailed(ctx, err, raw.first)
+		return handshakeFailed(ctx, err, raw.First())
 	}
 	state := tc.ConnectionState()
 	f := map[string]string{
@@ -69,7 +71,7 @@ func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithi
 	tlsLine := tls.VersionName(state.Version) + ", " + certLine
 
 	// A fresh budget for the HTTP part, as for plain HTTP.
-	r, err := exchange(ctx, &recorder{Conn: tc, src: tc, left: maxHTTPReply}, req)
+	r, err := exchange(ctx, peek.NewRecorder(tc, maxHTTPReply), req)
 	if err != nil {
 		return Result{}, err
 	}

@@ -111,7 +111,7 @@ func TestHandshakeNotJRMP(t *testing.T) {
 			_ = readHeader(c)
 		}), `got an SSH banner "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"`},
 		{"TLS alert", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32}) }), "got a TLS alert (decode_error, level 2)"},
-		{"binary garbage", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x00, 0x01, 0x02, 0xff}) }), "got bytes 000102ff"},
+		{"binary garbage", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x00, 0x01, 0x02, 0xff}) }), "got garbage (hex 000102ff)"},
 		{"huge ack host", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x4e, 0xff, 0xff}) }), "ProtocolAck announces a host of 65535 bytes"},
 	}
 	for _, tt := range tests {

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
 const (
@@ -88,18 +90,10 @@ const (
 
 // exchange runs one request/reply under the context's deadline and the read limit.
 func exchange(ctx context.Context, conn net.Conn, req []byte, read func(*source) error) error {
-	if err := ctx.Err(); err != nil {
+	stop, err := peek.Arm(ctx, conn, DefaultTimeout)
+	if err != nil {
 		return err
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(DefaultTimeout)
-	}
-	if err := conn.SetDeadline(deadline); err != nil {
-		return fmt.Errorf("set deadline: %w", err)
-	}
-	// Cancellation without a deadline change still has to wake a blocked read.
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if len(req) > 0 {
 		if _, err := conn.Write(req); err != nil {
@@ -149,7 +143,7 @@ func Handshake(ctx context.Context, conn net.Conn) (seenAs string, err error) {
 		case msgNotSupported:
 			return fmt.Errorf("%w: expected ProtocolAck (4e), got ProtocolNotSupported (4f): the server refuses the stream protocol", ErrNotJRMP)
 		}
-		return fmt.Errorf("%w: expected ProtocolAck (4e), got %s", ErrNotJRMP, describeReply(peek(src, first)))
+		return fmt.Errorf("%w: expected ProtocolAck (4e), got %s", ErrNotJRMP, peek.Describe(arrived(src, first)))
 	})
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ErrNotJRMP) {
 		// A JRMP server acks at once; silence means something else holds the port.
@@ -192,12 +186,12 @@ func ParseHandshakeReply(b []byte) (seenAs string, err error) {
 	case msgNotSupported:
 		return "", fmt.Errorf("%w: expected ProtocolAck (4e), got ProtocolNotSupported (4f)", ErrNotJRMP)
 	}
-	return "", fmt.Errorf("%w: expected ProtocolAck (4e), got %s", ErrNotJRMP, describeReply(b[:min(len(b), 256)]))
+	return "", fmt.Errorf("%w: expected ProtocolAck (4e), got %s", ErrNotJRMP, peek.Describe(b[:min(len(b), 256)]))
 }
 
-// peek returns the first byte and whatever else has already arrived (up to
+// arrived returns the first byte and whatever else has already arrived (up to
 // 256 bytes), without waiting for more.
-func peek(src *source, first byte) []byte {
+func arrived(src *source, first byte) []byte {
 	out := []byte{first}
 	if br, ok := src.r.(interface{ Buffered() int }); ok {
 		for n := min(br.Buffered(), 255); n > 0; n-- {

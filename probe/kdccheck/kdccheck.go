@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +27,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
 
-	"github.com/carbonprobe/carbonprobe/probe/httpcheck"
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
 // DefaultRealm is asked for when the caller names none. No KDC serves it, so
@@ -111,19 +110,15 @@ func check(ctx context.Context, conn net.Conn, realm, client string, stream bool
 	if realm == "" {
 		realm = DefaultRealm
 	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("kdccheck: not started: %w", err)
+	stop, err := peek.Arm(ctx, conn, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("kdccheck: %w", err)
 	}
+	defer stop()
 	req, err := asReq(realm, client)
 	if err != nil {
 		return Result{}, err
 	}
-	dl, _ := ctx.Deadline()
-	if err := conn.SetDeadline(dl); err != nil {
-		return Result{}, fmt.Errorf("kdccheck: cannot set a deadline on the connection: %w", err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
 
 	sent := time.Now()
 	var reply []byte
@@ -183,30 +178,23 @@ func exchangeTCP(conn net.Conn, req []byte) ([]byte, error) {
 // failed turns a transport failure into a result. got holds whatever bytes
 // did arrive (over TCP, a partial reply or another protocol's banner).
 func failed(err error, got []byte, stream bool) Result {
-	if s := httpcheck.Identify(got); s != "" {
+	if s := peek.Identify(got); s != "" {
 		return Result{State: Answered, Seen: s, Detail: "not Kerberos: " + s}
 	}
-	switch {
+	switch seen := peek.Failure(err); {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Result{State: Refused, Seen: "refused", Detail: "refused: ICMP port unreachable, nothing listens on this UDP port"}
-	case isTimeout(err):
-		if stream {
-			return Result{State: Silent, Seen: "timeout", Detail: "no complete reply to the AS-REQ within the deadline: " + err.Error()}
-		}
-		return Result{State: Silent, Seen: "timeout", Detail: silentDetail}
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return Result{State: Closed, Seen: "closed without a reply", Detail: "not Kerberos: closed without a reply"}
-	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
-		return Result{State: Closed, Seen: "closed without a reply (reset)", Detail: "not Kerberos: closed without a reply (reset)"}
 	case errors.Is(err, errTooLong):
 		return Result{State: Answered, Seen: "garbage (length prefix over 64 KiB)", Detail: "not Kerberos: " + err.Error()}
+	case seen == peek.SeenTimeout:
+		if stream {
+			return Result{State: Silent, Seen: seen, Detail: "no complete reply to the AS-REQ within the deadline: " + err.Error()}
+		}
+		return Result{State: Silent, Seen: seen, Detail: silentDetail}
+	case seen == peek.SeenClosed || seen == peek.SeenReset:
+		return Result{State: Closed, Seen: seen, Detail: "not Kerberos: " + seen}
 	}
 	return Result{Seen: "error: " + err.Error(), Detail: "no reply: " + err.Error()}
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // parse reads a KDC reply. A panic in the ASN.1 decoder on hostile bytes
@@ -237,12 +225,12 @@ func parse(b []byte, realm, client string, sent time.Time) (r Result) {
 }
 
 func notKerberos(b []byte) Result {
-	s := httpcheck.Identify(b)
+	s := peek.Identify(b)
 	if s == "" {
 		s = "an empty datagram"
 	}
 	if s == "Kerberos" {
-		s = "garbage (hex " + hex.EncodeToString(b[:min(len(b), 16)]) + ")" // looked like Kerberos, did not parse
+		s = peek.Hex(b) // looked like Kerberos, did not parse
 	}
 	return Result{State: Answered, Seen: s, Detail: "not Kerberos: " + s}
 }

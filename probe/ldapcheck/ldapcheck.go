@@ -7,17 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strings"
-	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/carbonprobe/carbonprobe/probe/httpcheck"
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
 // Result is what the verifier learned. A Go error from Check means only that
@@ -40,20 +37,14 @@ var rootDSEAttrs = []string{"namingContexts", "supportedLDAPVersion", "vendorNam
 // through conn within ctx's deadline; it does not close conn, but leaves a
 // past deadline on it: the caller closes it.
 func Check(ctx context.Context, conn net.Conn) (Result, error) {
-	if conn == nil {
-		return Result{}, errors.New("ldapcheck: nil connection")
+	stop, err := peek.Arm(ctx, conn, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("ldapcheck: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("ldapcheck: not started: %w", err)
-	}
-	dl, hasDeadline := ctx.Deadline()
-	if err := conn.SetDeadline(dl); err != nil {
-		return Result{}, fmt.Errorf("ldapcheck: cannot set a deadline on the connection: %w", err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	dl, hasDeadline := ctx.Deadline()
 
-	rec := &recorder{Conn: conn, left: maxReply}
+	rec := &berConn{Recorder: peek.NewRecorder(conn, maxReply)}
 	l := ldap.NewConn(rec, false)
 	if hasDeadline {
 		// The library's own request timer, so that a reply that never comes
@@ -84,24 +75,21 @@ func Check(ctx context.Context, conn net.Conn) (Result, error) {
 			Fields: map[string]string{"result_code": fmt.Sprint(le.ResultCode), "result": ldap.LDAPResultCodeMap[le.ResultCode]},
 		}, nil
 	}
-	first, readErr := rec.snapshot()
-	seen := httpcheck.Identify(first)
+	seen := peek.Identify(rec.First())
 	switch {
 	case seen == "LDAP":
 		// An LDAP message the library could not match to our search: a
 		// Notice of Disconnection, or a server that hung up after replying.
 		return Result{OK: true, Detail: "LDAP answered, but the root DSE search failed: " + oneLine(err)}, nil
 	case seen != "":
-	case isTimeout(readErr) || hasDeadline && !time.Now().Before(dl):
-		seen = "timeout"
-	case errors.Is(readErr, io.EOF):
-		seen = "closed without a reply"
-	case errors.Is(readErr, syscall.ECONNRESET) || errors.Is(readErr, syscall.EPIPE):
-		seen = "closed without a reply (reset)"
-	case errors.Is(readErr, errTooLong):
-		seen = "garbage (endless stream)"
+	case hasDeadline && !time.Now().Before(dl):
+		seen = peek.SeenTimeout
 	default:
-		seen = "error: " + oneLine(err)
+		// The library flattens the read error into a string: the recorder
+		// kept the real one.
+		if seen = peek.Failure(rec.Err()); seen == "" {
+			seen = "error: " + oneLine(err)
+		}
 	}
 	return Result{Seen: seen, Detail: "not LDAP: " + seen}, nil
 }
@@ -141,75 +129,27 @@ func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+var errNotLDAP = errors.New("reply is not a BER SEQUENCE")
+
+// berConn refuses a reply that does not start as an LDAPMessage, and, on
+// Close, only cuts pending reads short: the connection belongs to the caller.
+type berConn struct {
+	*peek.Recorder
+	started atomic.Bool
 }
 
-var (
-	errTooLong = fmt.Errorf("reply longer than %d KiB", maxReply>>10)
-	errNotLDAP = errors.New("reply is not a BER SEQUENCE")
-)
-
-// recorder bounds what the server may send, keeps its first bytes and the
-// read error that ended the conversation (the library flattens errors into
-// strings), and, on Close, only cuts pending reads short: the connection
-// belongs to the caller. The library reads from its own goroutine, hence the
-// lock.
-type recorder struct {
-	net.Conn
-	mu    sync.Mutex
-	left  int64
-	first []byte
-	err   error
-}
-
-func (r *recorder) Read(p []byte) (int, error) {
-	r.mu.Lock()
-	left := r.left
-	r.mu.Unlock()
-	if left <= 0 {
-		r.fail(errTooLong)
-		return 0, errTooLong
-	}
-	if int64(len(p)) > left {
-		p = p[:left]
-	}
-	n, err := r.Conn.Read(p)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.left -= int64(n)
-	firstRead := len(r.first) == 0
-	if k := min(n, 64-len(r.first)); k > 0 {
-		r.first = append(r.first, p[:k]...)
-	}
-	if firstRead && n > 0 && p[0] != 0x30 {
+func (c *berConn) Read(p []byte) (int, error) {
+	n, err := c.Recorder.Read(p)
+	if n > 0 && !c.started.Swap(true) && p[0] != 0x30 {
 		// Every LDAPMessage is a SEQUENCE. Anything else is another
 		// protocol, and the library would wait for the rest of a BER
 		// element that will never come (an SSH banner waits for ours).
-		err = errNotLDAP
-		n = 0
-	}
-	if err != nil && r.err == nil {
-		r.err = err
+		c.Fail(errNotLDAP)
+		return 0, errNotLDAP
 	}
 	return n, err
 }
 
-func (r *recorder) fail(err error) {
-	r.mu.Lock()
-	if r.err == nil {
-		r.err = err
-	}
-	r.mu.Unlock()
-}
-
-func (r *recorder) snapshot() ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]byte(nil), r.first...), r.err
-}
-
-func (r *recorder) Close() error {
-	return r.Conn.SetDeadline(time.Unix(1, 0))
+func (c *berConn) Close() error {
+	return c.SetDeadline(time.Unix(1, 0))
 }
