@@ -1,116 +1,17 @@
 package httpcheck
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"io"
 	"math/big"
 	"net"
-	"sync"
 	"testing"
 	"time"
 )
-
-// peer runs handle on every connection accepted on a fresh loopback
-// listener and returns its address. Cleanup closes the listener and waits for
-// the handlers, which end when the client side closes.
-func peer(t testing.TB, network string, handle func(net.Conn)) string {
-	t.Helper()
-	addr := "127.0.0.1:0"
-	if network == "tcp6" {
-		addr = "[::1]:0"
-	}
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
-}
-
-func dial(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func withTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// Hostile peers, shared by the HTTP and HTTPS tests.
-
-// silent reads what it is sent and never answers.
-func silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
-
-// closing hangs up without a byte.
-func closing(c net.Conn) {}
-
-func sending(b []byte) func(net.Conn) {
-	return func(c net.Conn) {
-		_, _ = c.Write(b)
-		_, _ = io.Copy(io.Discard, c)
-	}
-}
-
-// streaming writes up to 100 MB of pattern and stops when the client goes.
-func streaming(prefix, pattern []byte) func(net.Conn) {
-	return func(c net.Conn) {
-		go func() { _, _ = io.Copy(io.Discard, c) }()
-		if _, err := c.Write(prefix); err != nil {
-			return
-		}
-		chunk := make([]byte, 0, 64<<10)
-		for len(chunk)+len(pattern) <= cap(chunk) {
-			chunk = append(chunk, pattern...)
-		}
-		for sent := 0; sent < 100<<20; sent += len(chunk) {
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// counted counts the bytes a verifier read, to show the byte limit holds.
-type counted struct {
-	net.Conn
-	n int64
-}
-
-func (c *counted) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.n += int64(n)
-	return n, err
-}
 
 // Certificates made in the test.
 

@@ -14,6 +14,8 @@ import (
 
 	"go.uber.org/goleak"
 	"golang.org/x/net/nettest"
+
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -32,7 +34,7 @@ func TestCheckHTTPReportsStatusAndServer(t *testing.T) {
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
 
-	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "carbon.example:8290")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "carbon.example:8290")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestCheckHTTPDefaultsHostToRemoteAddress(t *testing.T) {
 	}))
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
-	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "")
 	if err != nil || !r.OK {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -82,7 +84,7 @@ func TestCheckHTTPDefaultsHostToRemoteAddress(t *testing.T) {
 func TestCheckHTTPAnyStatusIsHTTP(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, srv.Listener.Addr().String()), "")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, srv.Listener.Addr().String()), "")
 	if err != nil || !r.OK || r.Fields["status_code"] != "404" {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -92,16 +94,16 @@ func TestCheckHTTPOverIPv6(t *testing.T) {
 	if !nettest.SupportsIPv6() {
 		t.Skip("no IPv6 loopback")
 	}
-	addr := peer(t, "tcp6", sending([]byte("HTTP/1.0 200 OK\r\nServer: v6\r\n\r\n")))
-	r, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "")
+	addr := testnet.Peer(t, "tcp6", testnet.Send([]byte("HTTP/1.0 200 OK\r\nServer: v6\r\n\r\n")))
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "")
 	if err != nil || !r.OK || r.Fields["server"] != "v6" {
 		t.Fatalf("got %+v, %v", r, err)
 	}
 }
 
 func TestCheckHTTPRejectsHeaderInjection(t *testing.T) {
-	addr := peer(t, "tcp", silent)
-	if _, err := CheckHTTP(withTimeout(t, 5*time.Second), dial(t, addr), "a\r\nX-Evil: 1"); err == nil {
+	addr := testnet.Peer(t, "tcp", testnet.Ignore)
+	if _, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "a\r\nX-Evil: 1"); err == nil {
 		t.Fatal("want an error for a Host with CRLF")
 	}
 }
@@ -124,13 +126,13 @@ func TestCheckHTTPHostilePeers(t *testing.T) {
 		seen     string        // prefix
 		detail   string        // substring
 	}{
-		{"silent", peer(t, "tcp", silent), 300 * time.Millisecond, "timeout", "not HTTP: timeout"},
-		{"closes", peer(t, "tcp", closing), 0, "closed without a reply", "not HTTP"},
-		{"garbage", peer(t, "tcp", sending([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef00010203)", ""},
-		{"ssh", peer(t, "tcp", sending([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"))), 0, "SSH", ""},
-		{"text", peer(t, "tcp", sending([]byte("220 smtp ready\r\n"))), 0, `text "220 smtp ready"`, ""},
-		{"stream 100 MB garbage", peer(t, "tcp", streaming(nil, []byte{0xff, 0})), 0, "garbage (hex ff00", ""},
-		{"endless headers", peer(t, "tcp", streaming([]byte("HTTP/1.1 200 OK\r\n"), []byte("X-A: b\r\n"))), 0, "HTTP", "headers longer than 64 KiB"},
+		{"silent", testnet.Peer(t, "tcp", testnet.Ignore), 300 * time.Millisecond, "timeout", "not HTTP: timeout"},
+		{"closes", testnet.Peer(t, "tcp", testnet.Hangup), 0, "closed without a reply", "not HTTP"},
+		{"garbage", testnet.Peer(t, "tcp", testnet.Send([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef00010203)", ""},
+		{"ssh", testnet.Peer(t, "tcp", testnet.Send([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"))), 0, "SSH", ""},
+		{"text", testnet.Peer(t, "tcp", testnet.Send([]byte("220 smtp ready\r\n"))), 0, `text "220 smtp ready"`, ""},
+		{"stream 100 MB garbage", testnet.Peer(t, "tcp", testnet.Flood(nil, []byte{0xff, 0}, 100<<20)), 0, "garbage (hex ff00", ""},
+		{"endless headers", testnet.Peer(t, "tcp", testnet.Flood([]byte("HTTP/1.1 200 OK\r\n"), []byte("X-A: b\r\n"), 100<<20)), 0, "HTTP", "headers longer than 64 KiB"},
 		{"net/http TLS server", tlsSrv.Listener.Addr().String(), 0, "TLS", "not HTTP: TLS"},
 		// crypto/tls hangs up on a plaintext first record without an alert:
 		// nothing on the wire says TLS, and the result must not claim it.
@@ -142,16 +144,16 @@ func TestCheckHTTPHostilePeers(t *testing.T) {
 			if d == 0 {
 				d = time.Minute // must finish on the peer's behaviour, not the deadline
 			}
-			c := &counted{Conn: dial(t, tc.addr)}
-			r, err := CheckHTTP(withTimeout(t, d), c, "")
+			c := &testnet.Counted{Conn: testnet.Dial(t, tc.addr)}
+			r, err := CheckHTTP(testnet.Context(t, d), c, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.OK || !strings.HasPrefix(r.Seen, tc.seen) || !strings.Contains(r.Detail, tc.detail) {
 				t.Fatalf("got %+v; want Seen %q..., Detail containing %q", r, tc.seen, tc.detail)
 			}
-			if c.n > maxHTTPReply {
-				t.Errorf("read %d bytes, limit is %d", c.n, maxHTTPReply)
+			if c.BytesRead() > maxHTTPReply {
+				t.Errorf("read %d bytes, limit is %d", c.BytesRead(), maxHTTPReply)
 			}
 		})
 	}
@@ -159,21 +161,21 @@ func TestCheckHTTPHostilePeers(t *testing.T) {
 
 func TestCheckHTTPCancelIsAnError(t *testing.T) {
 	accepted := make(chan struct{})
-	addr := peer(t, "tcp", func(c net.Conn) { close(accepted); silent(c) })
+	addr := testnet.Peer(t, "tcp", func(c net.Conn) { close(accepted); testnet.Ignore(c) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-accepted; cancel() }()
-	r, err := CheckHTTP(ctx, dial(t, addr), "")
+	r, err := CheckHTTP(ctx, testnet.Dial(t, addr), "")
 	if err == nil {
 		t.Fatalf("cancelled probe: want an error, got %+v", r)
 	}
 }
 
 func TestCheckHTTPNotStartedOnDoneContext(t *testing.T) {
-	addr := peer(t, "tcp", silent)
+	addr := testnet.Peer(t, "tcp", testnet.Ignore)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := CheckHTTP(ctx, dial(t, addr), ""); err == nil {
+	if _, err := CheckHTTP(ctx, testnet.Dial(t, addr), ""); err == nil {
 		t.Fatal("want an error for a done context")
 	}
 	if _, err := CheckHTTP(context.Background(), nil, ""); err == nil {
@@ -183,11 +185,11 @@ func TestCheckHTTPNotStartedOnDoneContext(t *testing.T) {
 
 // tlsPeer is a bare crypto/tls server (no net/http), answering "hello".
 func tlsPeer(t testing.TB, cfg *tls.Config) string {
-	return peer(t, "tcp", func(c net.Conn) {
+	return testnet.Peer(t, "tcp", func(c net.Conn) {
 		tc := tls.Server(c, cfg)
 		if err := tc.Handshake(); err != nil {
 			return
 		}
-		silent(tc)
+		testnet.Ignore(tc)
 	})
 }

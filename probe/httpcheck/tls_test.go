@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 
 func leafSpec(days int) certSpec {
@@ -76,7 +78,7 @@ func TestCheckHTTPSCertificates(t *testing.T) {
 				t.Cleanup(func() { verifyRoots = nil })
 			}
 			addr := httpsServer(t, ca.issue(t, tc.spec), 0)
-			r, err := CheckHTTPS(withTimeout(t, 5*time.Second), dial(t, addr), tc.serverName, tc.warnWithin)
+			r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), tc.serverName, tc.warnWithin)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +144,7 @@ func TestCheckHTTPSSaysWhyItDoesNotVerify(t *testing.T) {
 				t.Cleanup(func() { verifyRoots = nil })
 			}
 			addr := httpsServer(t, ca.issue(t, tc.spec), 0)
-			r, err := CheckHTTPS(withTimeout(t, 5*time.Second), dial(t, addr), tc.serverName, 0)
+			r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), tc.serverName, 0)
 			if err != nil || !r.OK {
 				t.Fatalf("got %+v, %v", r, err)
 			}
@@ -156,7 +158,7 @@ func TestCheckHTTPSSaysWhyItDoesNotVerify(t *testing.T) {
 func TestCheckHTTPSFields(t *testing.T) {
 	ca := newCA(t)
 	addr := httpsServer(t, ca.issue(t, leafSpec(365)), tls.VersionTLS12)
-	r, err := CheckHTTPS(withTimeout(t, 5*time.Second), dial(t, addr), "carbon.test", 0)
+	r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "carbon.test", 0)
 	if err != nil || !r.OK {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -195,12 +197,12 @@ func TestCheckHTTPSHostilePeers(t *testing.T) {
 		detail   string
 	}{
 		{"plain HTTP server", plain.Listener.Addr().String(), 0, "HTTP", `not TLS: HTTP answered ("HTTP/1.1 400 Bad Request")`},
-		{"silent", peer(t, "tcp", silent), 300 * time.Millisecond, "timeout", "no TLS handshake: timeout"},
-		{"closes", peer(t, "tcp", closing), 0, "closed without a reply", "no TLS handshake"},
-		{"garbage", peer(t, "tcp", sending([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef", "not TLS"},
-		{"ssh", peer(t, "tcp", sending([]byte("SSH-2.0-OpenSSH_9.2p1\r\n"))), 0, "SSH", "not TLS: SSH"},
-		{"stream 100 MB garbage", peer(t, "tcp", streaming(nil, []byte{0xff, 0})), 0, "garbage (hex ff00", "not TLS"},
-		{"stream 100 MB of TLS-looking records", peer(t, "tcp", streaming(nil, []byte{0x16, 0x03, 0x03, 0x00, 0x04, 0x0b, 0, 0, 0})), 0, "TLS", "TLS handshake failed"},
+		{"silent", testnet.Peer(t, "tcp", testnet.Ignore), 300 * time.Millisecond, "timeout", "no TLS handshake: timeout"},
+		{"closes", testnet.Peer(t, "tcp", testnet.Hangup), 0, "closed without a reply", "no TLS handshake"},
+		{"garbage", testnet.Peer(t, "tcp", testnet.Send([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef", "not TLS"},
+		{"ssh", testnet.Peer(t, "tcp", testnet.Send([]byte("SSH-2.0-OpenSSH_9.2p1\r\n"))), 0, "SSH", "not TLS: SSH"},
+		{"stream 100 MB garbage", testnet.Peer(t, "tcp", testnet.Flood(nil, []byte{0xff, 0}, 100<<20)), 0, "garbage (hex ff00", "not TLS"},
+		{"stream 100 MB of TLS-looking records", testnet.Peer(t, "tcp", testnet.Flood(nil, []byte{0x16, 0x03, 0x03, 0x00, 0x04, 0x0b, 0, 0, 0}, 100<<20)), 0, "TLS", "TLS handshake failed"},
 		{"client certificate required", clientCertTLS12, 0, "TLS", "TLS server refused the handshake: remote error"},
 		// Long enough for a handshake on a loaded CI machine; the peer then stays silent.
 		{"TLS then no HTTP", tlsThenSilent, 2 * time.Second, "timeout", "TLS answered (TLS 1.3, certificate CN=carbon.test"},
@@ -211,16 +213,16 @@ func TestCheckHTTPSHostilePeers(t *testing.T) {
 			if d == 0 {
 				d = time.Minute
 			}
-			c := &counted{Conn: dial(t, tc.addr)}
-			r, err := CheckHTTPS(withTimeout(t, d), c, "carbon.test", 0)
+			c := &testnet.Counted{Conn: testnet.Dial(t, tc.addr)}
+			r, err := CheckHTTPS(testnet.Context(t, d), c, "carbon.test", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.OK || !strings.HasPrefix(r.Seen, tc.seen) || !strings.Contains(r.Detail, tc.detail) {
 				t.Fatalf("got %+v; want Seen %q..., Detail containing %q", r, tc.seen, tc.detail)
 			}
-			if c.n > maxTLSReply+maxHTTPReply {
-				t.Errorf("read %d bytes, limit is %d", c.n, maxTLSReply+maxHTTPReply)
+			if c.BytesRead() > maxTLSReply+maxHTTPReply {
+				t.Errorf("read %d bytes, limit is %d", c.BytesRead(), maxTLSReply+maxHTTPReply)
 			}
 		})
 	}

@@ -3,16 +3,16 @@ package kdccheck
 import (
 	"context"
 	"encoding/binary"
-	"io"
 	"net"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/carbonprobe/carbonprobe/internal/fixtures"
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -90,8 +90,8 @@ func TestCheckKDCClockSkew(t *testing.T) {
 // issues a ticket: the AS-REP path, with a real reply.
 func TestCheckKDCIssuesASRep(t *testing.T) {
 	k := fixtures.StartKDC(t, 0)
-	c := dialUDP(t, k.Addr)
-	r, err := check(withTimeout(t, 5*time.Second), c, k.Realm, "kadmin/admin", false)
+	c := testnet.DialUDP(t, k.Addr)
+	r, err := check(testnet.Context(t, 5*time.Second), c, k.Realm, "kadmin/admin", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,13 +103,8 @@ func TestCheckKDCIssuesASRep(t *testing.T) {
 func TestCheckUDPStates(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		// A port just freed: the kernel answers ICMP port unreachable.
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := pc.LocalAddr().String()
-		pc.Close()
-		r, err := CheckUDP(withTimeout(t, 5*time.Second), dialUDP(t, addr), "")
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(testnet.UDPUnbound(t)))
+		r, err := CheckUDP(testnet.Context(t, 5*time.Second), testnet.DialUDP(t, addr), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,8 +113,8 @@ func TestCheckUDPStates(t *testing.T) {
 		}
 	})
 	t.Run("silent", func(t *testing.T) {
-		addr := udpPeer(t, func([]byte) []byte { return nil })
-		r, err := CheckUDP(withTimeout(t, 200*time.Millisecond), dialUDP(t, addr), "")
+		addr := testnet.UDPPeer(t, func([]byte) []byte { return nil })
+		r, err := CheckUDP(testnet.Context(t, 200*time.Millisecond), testnet.DialUDP(t, addr), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,8 +135,8 @@ func TestCheckUDPStates(t *testing.T) {
 	}
 	for _, tc := range replies {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := udpPeer(t, func([]byte) []byte { return tc.reply })
-			r, err := CheckUDP(withTimeout(t, 5*time.Second), dialUDP(t, addr), "")
+			addr := testnet.UDPPeer(t, func([]byte) []byte { return tc.reply })
+			r, err := CheckUDP(testnet.Context(t, 5*time.Second), testnet.DialUDP(t, addr), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,8 +147,8 @@ func TestCheckUDPStates(t *testing.T) {
 	}
 	t.Run("sends an AS-REQ", func(t *testing.T) {
 		got := make(chan []byte, 1)
-		addr := udpPeer(t, func(b []byte) []byte { got <- append([]byte(nil), b...); return nil })
-		_, _ = CheckUDP(withTimeout(t, 200*time.Millisecond), dialUDP(t, addr), "")
+		addr := testnet.UDPPeer(t, func(b []byte) []byte { got <- append([]byte(nil), b...); return nil })
+		_, _ = CheckUDP(testnet.Context(t, 200*time.Millisecond), testnet.DialUDP(t, addr), "")
 		if b := <-got; len(b) < 2 || b[0] != 0x6a {
 			t.Fatalf("datagram % x: want an AS-REQ (APPLICATION 10, 0x6a)", b[:min(len(b), 8)])
 		}
@@ -169,14 +164,14 @@ func TestCheckTCPHostilePeers(t *testing.T) {
 		state    State
 		seen     string // prefix
 	}{
-		{"silent", silent, 200 * time.Millisecond, Silent, "timeout"},
-		{"length then nothing", sending(prefix(100)), 200 * time.Millisecond, Silent, "timeout"},
-		{"closes", closing, 0, Closed, "closed without a reply"},
-		{"HTTP", sending([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")), 0, Answered, "HTTP"},
-		{"SSH banner", sending([]byte("SSH-2.0-OpenSSH_9.2p1\r\n")), 0, Answered, "SSH"},
-		{"huge length", sending(append(prefix(0x7fffffff), 1, 2, 3)), 0, Answered, "garbage (hex 7fffffff010203)"},
-		{"stream 100 MB garbage", streaming(nil, []byte{0xff, 0}), 0, Answered, "garbage (hex ff00ff00"},
-		{"framed garbage", sending(append(prefix(4), 0xde, 0xad, 0xbe, 0xef)), 0, Answered, "garbage (hex deadbeef)"},
+		{"silent", testnet.Ignore, 200 * time.Millisecond, Silent, "timeout"},
+		{"length then nothing", testnet.Send(prefix(100)), 200 * time.Millisecond, Silent, "timeout"},
+		{"closes", testnet.Hangup, 0, Closed, "closed without a reply"},
+		{"HTTP", testnet.Send([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")), 0, Answered, "HTTP"},
+		{"SSH banner", testnet.Send([]byte("SSH-2.0-OpenSSH_9.2p1\r\n")), 0, Answered, "SSH"},
+		{"huge length", testnet.Send(append(prefix(0x7fffffff), 1, 2, 3)), 0, Answered, "garbage (hex 7fffffff010203)"},
+		{"stream 100 MB garbage", testnet.Flood(nil, []byte{0xff, 0}, 100<<20), 0, Answered, "garbage (hex ff00ff00"},
+		{"framed garbage", testnet.Send(append(prefix(4), 0xde, 0xad, 0xbe, 0xef)), 0, Answered, "garbage (hex deadbeef)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,17 +179,17 @@ func TestCheckTCPHostilePeers(t *testing.T) {
 			if d == 0 {
 				d = time.Minute // must end on the peer's behaviour, not the deadline
 			}
-			addr := tcpPeer(t, tc.handle)
-			c := &counted{Conn: dialTCP(t, addr)}
-			r, err := CheckTCP(withTimeout(t, d), c, "")
+			addr := testnet.Peer(t, "tcp", tc.handle)
+			c := &testnet.Counted{Conn: testnet.Dial(t, addr)}
+			r, err := CheckTCP(testnet.Context(t, d), c, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.OK || r.State != tc.state || !strings.HasPrefix(r.Seen, tc.seen) {
 				t.Fatalf("got %+v, want state %s, Seen %q...", r, tc.state, tc.seen)
 			}
-			if c.n > maxReply+4096 {
-				t.Errorf("read %d bytes, limit is %d", c.n, maxReply)
+			if c.BytesRead() > maxReply+4096 {
+				t.Errorf("read %d bytes, limit is %d", c.BytesRead(), maxReply)
 			}
 		})
 	}
@@ -202,11 +197,11 @@ func TestCheckTCPHostilePeers(t *testing.T) {
 
 func TestCheckCancelIsAnError(t *testing.T) {
 	got := make(chan struct{})
-	addr := udpPeer(t, func([]byte) []byte { close(got); return nil })
+	addr := testnet.UDPPeer(t, func([]byte) []byte { close(got); return nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-got; cancel() }()
-	if r, err := CheckUDP(ctx, dialUDP(t, addr), ""); err == nil {
+	if r, err := CheckUDP(ctx, testnet.DialUDP(t, addr), ""); err == nil {
 		t.Fatalf("cancelled probe: want an error, got %+v", r)
 	}
 }
@@ -217,7 +212,7 @@ func TestCheckNotStarted(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := CheckTCP(ctx, dialTCP(t, tcpPeer(t, silent)), ""); err == nil {
+	if _, err := CheckTCP(ctx, testnet.Dial(t, testnet.Peer(t, "tcp", testnet.Ignore)), ""); err == nil {
 		t.Fatal("want an error for a done context")
 	}
 }
@@ -275,124 +270,4 @@ func checkOver(t testing.TB, proto, addr, realm string, d time.Duration) (Result
 		return CheckUDP(ctx, c.(*net.UDPConn), realm)
 	}
 	return CheckTCP(ctx, c, realm)
-}
-
-// Loopback peers.
-
-// udpPeer answers every datagram with reply(datagram), or not at all for nil.
-func udpPeer(t testing.TB, reply func([]byte) []byte) string {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 64<<10)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if out := reply(buf[:n]); out != nil {
-				_, _ = pc.WriteTo(out, from)
-			}
-		}
-	}()
-	t.Cleanup(func() { pc.Close(); <-done })
-	return pc.LocalAddr().String()
-}
-
-func tcpPeer(t testing.TB, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
-}
-
-func dialUDP(t testing.TB, addr string) *net.UDPConn {
-	t.Helper()
-	c, err := net.Dial("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c.(*net.UDPConn)
-}
-
-func dialTCP(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func withTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
-
-func closing(net.Conn) {}
-
-func sending(b []byte) func(net.Conn) {
-	return func(c net.Conn) {
-		_, _ = c.Write(b)
-		_, _ = io.Copy(io.Discard, c)
-	}
-}
-
-func streaming(prefix, pattern []byte) func(net.Conn) {
-	return func(c net.Conn) {
-		go func() { _, _ = io.Copy(io.Discard, c) }()
-		if _, err := c.Write(prefix); err != nil {
-			return
-		}
-		chunk := make([]byte, 0, 64<<10)
-		for len(chunk)+len(pattern) <= cap(chunk) {
-			chunk = append(chunk, pattern...)
-		}
-		for sent := 0; sent < 100<<20; sent += len(chunk) {
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	}
-}
-
-type counted struct {
-	net.Conn
-	n int64
-}
-
-func (c *counted) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -8,20 +8,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/carbonprobe/carbonprobe/internal/fixtures"
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestCheckSlapd(t *testing.T) {
 	s := fixtures.StartSlapd(t, 0)
-	r, err := Check(withTimeout(t, 5*time.Second), dial(t, s.Addr))
+	r, err := Check(testnet.Context(t, 5*time.Second), testnet.Dial(t, s.Addr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestCheckSlapd(t *testing.T) {
 
 func TestCheckSlapdRefusingAnonymous(t *testing.T) {
 	s := fixtures.StartSlapd(t, 0, fixtures.NoAnonymous)
-	r, err := Check(withTimeout(t, 5*time.Second), dial(t, s.Addr))
+	r, err := Check(testnet.Context(t, 5*time.Second), testnet.Dial(t, s.Addr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,14 +74,14 @@ func TestCheckHostilePeers(t *testing.T) {
 		deadline time.Duration
 		seen     string // prefix
 	}{
-		{"silent", peer(t, silent), 300 * time.Millisecond, "timeout"},
-		{"closes", peer(t, closing), 0, "closed without a reply"},
-		{"garbage", peer(t, sending([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef00010203)"},
-		{"ssh banner", peer(t, sending([]byte("SSH-2.0-OpenSSH_9.2p1\r\n"))), 0, "SSH"},
+		{"silent", testnet.Peer(t, "tcp", testnet.Ignore), 300 * time.Millisecond, "timeout"},
+		{"closes", testnet.Peer(t, "tcp", testnet.Hangup), 0, "closed without a reply"},
+		{"garbage", testnet.Peer(t, "tcp", testnet.Send([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef00010203)"},
+		{"ssh banner", testnet.Peer(t, "tcp", testnet.Send([]byte("SSH-2.0-OpenSSH_9.2p1\r\n"))), 0, "SSH"},
 		{"HTTP server", web.Listener.Addr().String(), 0, "HTTP"},
 		// A BER header claiming a 2 GiB SEQUENCE, then an endless body.
-		{"huge length, endless stream", peer(t, streaming([]byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, []byte{0x04, 0x01, 0x61})), 0, "garbage (hex 30847fffffff"},
-		{"stream 100 MB garbage", peer(t, streaming(nil, []byte{0xff, 0x00})), 0, "garbage (hex ff00"},
+		{"huge length, endless stream", testnet.Peer(t, "tcp", testnet.Flood([]byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, []byte{0x04, 0x01, 0x61}, 100<<20)), 0, "garbage (hex 30847fffffff"},
+		{"stream 100 MB garbage", testnet.Peer(t, "tcp", testnet.Flood(nil, []byte{0xff, 0x00}, 100<<20)), 0, "garbage (hex ff00"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,15 +89,15 @@ func TestCheckHostilePeers(t *testing.T) {
 			if d == 0 {
 				d = time.Minute // must end on the peer's behaviour, not the deadline
 			}
-			c := &counted{Conn: dial(t, tc.addr)}
-			r, err := Check(withTimeout(t, d), c)
+			c := &testnet.Counted{Conn: testnet.Dial(t, tc.addr)}
+			r, err := Check(testnet.Context(t, d), c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.OK || !strings.HasPrefix(r.Seen, tc.seen) || r.Detail != "not LDAP: "+r.Seen {
 				t.Fatalf("got %+v; want Seen %q...", r, tc.seen)
 			}
-			if n := c.read(); n > maxReply {
+			if n := c.BytesRead(); n > maxReply {
 				t.Errorf("read %d bytes, limit is %d", n, maxReply)
 			}
 		})
@@ -108,10 +108,9 @@ func TestCheckHostilePeers(t *testing.T) {
 // must be gone once Check returns and the caller closes, whatever happened.
 func TestCheckLeavesNoGoroutines(t *testing.T) {
 	s := fixtures.StartSlapd(t, 0)
+	// The peer's own goroutines are ignored: they live until the test ends.
+	addr := testnet.Peer(t, "tcp", testnet.Ignore)
 	before := goleak.IgnoreCurrent()
-	ln, addr := listen(t)
-	var wg sync.WaitGroup
-	go serve(ln, &wg, silent)
 	for _, target := range []struct {
 		addr string
 		d    time.Duration
@@ -130,18 +129,16 @@ func TestCheckLeavesNoGoroutines(t *testing.T) {
 			}
 		}
 	}
-	ln.Close()
-	wg.Wait()
 	goleak.VerifyNone(t, before)
 }
 
 func TestCheckCancelIsAnError(t *testing.T) {
 	accepted := make(chan struct{})
-	addr := peer(t, func(c net.Conn) { close(accepted); silent(c) })
+	addr := testnet.Peer(t, "tcp", func(c net.Conn) { close(accepted); testnet.Ignore(c) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-accepted; cancel() }()
-	if r, err := Check(ctx, dial(t, addr)); err == nil {
+	if r, err := Check(ctx, testnet.Dial(t, addr)); err == nil {
 		t.Fatalf("cancelled probe: want an error, got %+v", r)
 	}
 }
@@ -149,7 +146,7 @@ func TestCheckCancelIsAnError(t *testing.T) {
 func TestCheckNotStarted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Check(ctx, dial(t, peer(t, silent))); err == nil {
+	if _, err := Check(ctx, testnet.Dial(t, testnet.Peer(t, "tcp", testnet.Ignore))); err == nil {
 		t.Fatal("want an error for a done context")
 	}
 	if _, err := Check(context.Background(), nil); err == nil {
@@ -173,109 +170,4 @@ func BenchmarkCheckSlapd(b *testing.B) {
 			b.Fatalf("%+v %v", r, err)
 		}
 	}
-}
-
-// Loopback peers.
-
-func listen(t testing.TB) (net.Listener, string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln, ln.Addr().String()
-}
-
-func serve(ln net.Listener, wg *sync.WaitGroup, handle func(net.Conn)) {
-	wg.Add(1)
-	defer wg.Done()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.Close()
-			handle(c)
-		}()
-	}
-}
-
-func peer(t testing.TB, handle func(net.Conn)) string {
-	t.Helper()
-	ln, addr := listen(t)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); serve(ln, &wg, handle) }()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return addr
-}
-
-func dial(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func withTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
-
-func closing(net.Conn) {}
-
-func sending(b []byte) func(net.Conn) {
-	return func(c net.Conn) {
-		_, _ = c.Write(b)
-		_, _ = io.Copy(io.Discard, c)
-	}
-}
-
-func streaming(prefix, pattern []byte) func(net.Conn) {
-	return func(c net.Conn) {
-		go func() { _, _ = io.Copy(io.Discard, c) }()
-		if _, err := c.Write(prefix); err != nil {
-			return
-		}
-		chunk := make([]byte, 0, 64<<10)
-		for len(chunk)+len(pattern) <= cap(chunk) {
-			chunk = append(chunk, pattern...)
-		}
-		for sent := 0; sent < 100<<20; sent += len(chunk) {
-			if _, err := c.Write(chunk); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// counted counts what the verifier read; the library reads from its own
-// goroutine, hence the lock.
-type counted struct {
-	net.Conn
-	mu sync.Mutex
-	n  int64
-}
-
-func (c *counted) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.mu.Lock()
-	c.n += int64(n)
-	c.mu.Unlock()
-	return n, err
-}
-
-func (c *counted) read() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
 }
