@@ -13,70 +13,11 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
-
-// listen serves every accepted connection with handle on 127.0.0.1:0 until
-// the test ends; it returns the address.
-func listen(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// countingConn counts the bytes the client reads, to prove the read limit.
-type countingConn struct {
-	net.Conn
-	read atomic.Int64
-}
-
-func (c *countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.read.Add(int64(n))
-	return n, err
-}
-
-func dial(t *testing.T, addr string) *countingConn {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &countingConn{Conn: c}
-}
-
-func timeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // readHeader consumes what Handshake sends: the JRMI header and our client endpoint.
 func readHeader(c net.Conn) error {
@@ -99,25 +40,25 @@ func TestHandshakeNotJRMP(t *testing.T) {
 		expect string
 	}{
 		{"HTTP server", strings.TrimPrefix(httpSrv.URL, "http://"), `got an HTTP reply "HTTP/1.1 400 Bad Request"`},
-		{"closes at once", listen(t, func(net.Conn) {}), "without a reply"}, // closed or reset: a race with our write
-		{"reads then closes", listen(t, func(c net.Conn) { _ = readHeader(c) }), "the peer closed without a reply"},
-		{"resets", listen(t, func(c net.Conn) {
+		{"closes at once", testnet.Peer(t, "tcp", testnet.Hangup), "without a reply"}, // closed or reset: a race with our write
+		{"reads then closes", testnet.Peer(t, "tcp", func(c net.Conn) { _ = readHeader(c) }), "the peer closed without a reply"},
+		{"resets", testnet.Peer(t, "tcp", func(c net.Conn) {
 			_ = readHeader(c)
 			_ = c.(*net.TCPConn).SetLinger(0)
 		}), "the peer reset the connection without a reply"},
-		{"ProtocolNotSupported", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x4f}) }), "ProtocolNotSupported (4f)"},
-		{"SSH banner first", listen(t, func(c net.Conn) {
+		{"ProtocolNotSupported", testnet.Peer(t, "tcp", func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x4f}) }), "ProtocolNotSupported (4f)"},
+		{"SSH banner first", testnet.Peer(t, "tcp", func(c net.Conn) {
 			_, _ = c.Write([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"))
 			_ = readHeader(c)
 		}), `got an SSH banner "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"`},
-		{"TLS alert", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32}) }), "got a TLS alert (decode_error, level 2)"},
-		{"binary garbage", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x00, 0x01, 0x02, 0xff}) }), "got garbage (hex 000102ff)"},
-		{"huge ack host", listen(t, func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x4e, 0xff, 0xff}) }), "ProtocolAck announces a host of 65535 bytes"},
+		{"TLS alert", testnet.Peer(t, "tcp", func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32}) }), "got a TLS alert (decode_error, level 2)"},
+		{"binary garbage", testnet.Peer(t, "tcp", func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x00, 0x01, 0x02, 0xff}) }), "got garbage (hex 000102ff)"},
+		{"huge ack host", testnet.Peer(t, "tcp", func(c net.Conn) { _ = readHeader(c); _, _ = c.Write([]byte{0x4e, 0xff, 0xff}) }), "ProtocolAck announces a host of 65535 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := dial(t, tt.addr)
-			seen, err := Handshake(timeout(t, 5*time.Second), c)
+			c := testnet.Dial(t, tt.addr)
+			seen, err := Handshake(testnet.Context(t, 5*time.Second), c)
 			if !errors.Is(err, ErrNotJRMP) {
 				t.Fatalf("Handshake = %q, %v; want ErrNotJRMP", seen, err)
 			}
@@ -132,13 +73,10 @@ func TestHandshakeNotJRMP(t *testing.T) {
 }
 
 func TestHandshakeSilentPeerEndsAtDeadline(t *testing.T) {
-	block := make(chan struct{})
-	addr := listen(t, func(c net.Conn) { <-block })
-	// Registered after listen's cleanup, so it runs first (LIFO) and frees the handler.
-	t.Cleanup(func() { close(block) })
-	c := dial(t, addr)
+	addr := testnet.Peer(t, "tcp", testnet.Ignore)
+	c := testnet.Dial(t, addr)
 	start := time.Now()
-	_, err := Handshake(timeout(t, 300*time.Millisecond), c)
+	_, err := Handshake(testnet.Context(t, 300*time.Millisecond), c)
 	if !errors.Is(err, ErrNotJRMP) || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("err = %v, want ErrNotJRMP and a deadline error", err)
 	}
@@ -149,27 +87,13 @@ func TestHandshakeSilentPeerEndsAtDeadline(t *testing.T) {
 }
 
 func TestCancelWakesBlockedRead(t *testing.T) {
-	block := make(chan struct{})
-	addr := listen(t, func(c net.Conn) { <-block })
-	// Registered after listen's cleanup, so it runs first (LIFO) and frees the handler.
-	t.Cleanup(func() { close(block) })
-	c := dial(t, addr)
+	addr := testnet.Peer(t, "tcp", testnet.Ignore)
+	c := testnet.Dial(t, addr)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err := Handshake(ctx, c)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-}
-
-// stream writes up to total bytes (pattern repeated) and stops when the
-// client goes away.
-func stream(c net.Conn, pattern []byte, total int) {
-	buf := bytes.Repeat(pattern, 32<<10/len(pattern))
-	for sent := 0; sent < total; sent += len(buf) {
-		if _, err := c.Write(buf); err != nil {
-			return
-		}
 	}
 }
 
@@ -182,7 +106,7 @@ func TestEndlessStreamBoundedMemory(t *testing.T) {
 		run    func(context.Context, net.Conn) error
 		expect string
 	}{
-		{"text before the ack", func(c net.Conn) { stream(c, []byte("AAAA"), hundredMB) },
+		{"text before the ack", func(c net.Conn) { testnet.Flood(nil, []byte("AAAA"), hundredMB)(c) },
 			func(ctx context.Context, c net.Conn) error { _, err := Handshake(ctx, c); return err }, "not JRMP"},
 		{"endless ReturnData block", func(c net.Conn) {
 			if readHeader(c) != nil {
@@ -191,7 +115,7 @@ func TestEndlessStreamBoundedMemory(t *testing.T) {
 			_, _ = c.Write(ack)
 			_, _ = c.Read(make([]byte, 64)) // the call
 			_, _ = c.Write([]byte{0x51, 0xac, 0xed, 0x00, 0x05, 0x7a, 0x7f, 0xff, 0xff, 0xff})
-			stream(c, []byte{0x01}, hundredMB)
+			testnet.Flood(nil, []byte{0x01}, hundredMB)(c)
 		}, func(ctx context.Context, c net.Conn) error {
 			if _, err := Handshake(ctx, c); err != nil {
 				return err
@@ -210,7 +134,7 @@ func TestEndlessStreamBoundedMemory(t *testing.T) {
 			_, _ = c.Write([]byte{0x75, 0x72, 0x00, 0x13})
 			_, _ = c.Write([]byte("[Ljava.lang.Object;"))
 			_, _ = c.Write([]byte{0, 0, 0, 0, 0, 0, 0, 1, 0x02, 0x00, 0x00, 0x78, 0x70, 0x7f, 0xff, 0xff, 0xff})
-			stream(c, []byte{0x74, 0x00, 0x03, 'a', 'b', 'c'}, hundredMB)
+			testnet.Flood(nil, []byte{0x74, 0x00, 0x03, 'a', 'b', 'c'}, hundredMB)(c)
 		}, func(ctx context.Context, c net.Conn) error {
 			if _, err := Handshake(ctx, c); err != nil {
 				return err
@@ -221,17 +145,17 @@ func TestEndlessStreamBoundedMemory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := listen(t, tt.handle)
-			c := dial(t, addr)
+			addr := testnet.Peer(t, "tcp", tt.handle)
+			c := &testnet.Counted{Conn: testnet.Dial(t, addr)}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			err := tt.run(timeout(t, 10*time.Second), c)
+			err := tt.run(testnet.Context(t, 10*time.Second), c)
 			runtime.ReadMemStats(&after)
 			if err == nil || !strings.Contains(err.Error(), tt.expect) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.expect)
 			}
 			// Per exchange at most MaxReply bytes; the handshake is an exchange too.
-			if n := c.read.Load(); n > 2*MaxReply {
+			if n := c.BytesRead(); n > 2*MaxReply {
 				t.Errorf("read %d bytes from a 100 MB stream, limit %d per exchange", n, MaxReply)
 			}
 			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
@@ -280,7 +204,7 @@ func fakeRegistry(t *testing.T, replies ...[]byte) (addr string, sent func() []b
 	var mu sync.Mutex
 	var got bytes.Buffer
 	done := make(chan struct{})
-	addr = listen(t, func(c net.Conn) {
+	addr = testnet.Peer(t, "tcp", func(c net.Conn) {
 		defer close(done)
 		if readHeader(c) != nil {
 			return
@@ -313,8 +237,8 @@ func fakeRegistry(t *testing.T, replies ...[]byte) (addr string, sent func() []b
 func TestProbeRegistryExactBytesAndDgcAck(t *testing.T) {
 	list, lookup := capture(t, "list-jmxrmi.bin"), capture(t, "lookup-unicastref.bin")
 	addr, sent := fakeRegistry(t, list, lookup)
-	c := dial(t, addr)
-	res, err := Probe(timeout(t, 5*time.Second), c)
+	c := testnet.Dial(t, addr)
+	res, err := Probe(testnet.Context(t, 5*time.Second), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,8 +273,8 @@ func TestProbeRoles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr, _ := fakeRegistry(t, tt.replies...)
-			c := dial(t, addr)
-			res, err := Probe(timeout(t, 5*time.Second), c)
+			c := testnet.Dial(t, addr)
+			res, err := Probe(testnet.Context(t, 5*time.Second), c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -362,7 +286,7 @@ func TestProbeRoles(t *testing.T) {
 }
 
 func TestPing(t *testing.T) {
-	addr := listen(t, func(c net.Conn) {
+	addr := testnet.Peer(t, "tcp", func(c net.Conn) {
 		if readHeader(c) != nil {
 			return
 		}
@@ -372,8 +296,8 @@ func TestPing(t *testing.T) {
 			_, _ = c.Write(capture(t, "pingack.bin"))
 		}
 	})
-	c := dial(t, addr)
-	ctx := timeout(t, 5*time.Second)
+	c := testnet.Dial(t, addr)
+	ctx := testnet.Context(t, 5*time.Second)
 	if _, err := Handshake(ctx, c); err != nil {
 		t.Fatal(err)
 	}
