@@ -16,28 +16,29 @@ import (
 )
 
 func TestArm(t *testing.T) {
-	t.Run("deadline from the context", func(t *testing.T) {
-		c := testnet.Dial(t, testnet.Peer(t, "tcp", testnet.Ignore))
-		stop, err := Arm(testnet.Context(t, 100*time.Millisecond), c, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop()
-		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("read from a silent peer: %v, want the deadline", err)
-		}
-	})
-	t.Run("fallback without a context deadline", func(t *testing.T) {
-		c := testnet.Dial(t, testnet.Peer(t, "tcp", testnet.Ignore))
-		stop, err := Arm(context.Background(), c, 100*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop()
-		if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
-			t.Fatalf("read from a silent peer: %v, want the fallback deadline", err)
-		}
-	})
+	for _, tc := range []struct {
+		name               string
+		deadline, fallback time.Duration // deadline 0: the context has none
+	}{
+		{"deadline from the context", 100 * time.Millisecond, time.Hour},
+		{"fallback without a context deadline", 0, 100 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testnet.Dial(t, testnet.Peer(t, "tcp", testnet.Ignore))
+			ctx := context.Background()
+			if tc.deadline > 0 {
+				ctx = testnet.Context(t, tc.deadline)
+			}
+			stop, err := Arm(ctx, c, tc.fallback)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("read from a silent peer: %v, want the deadline", err)
+			}
+		})
+	}
 	t.Run("cancel wakes a blocked read", func(t *testing.T) {
 		c := testnet.Dial(t, testnet.Peer(t, "tcp", testnet.Ignore))
 		ctx, cancel := context.WithCancel(context.Background())
