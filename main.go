@@ -120,7 +120,7 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 			{
 				Name:      "ports",
 				Usage:     "print the fixed ports a server should open, why each has its number, and the random ports it may open",
-				UsageText: "carbonprobe ports [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--format text|json]",
+				UsageText: "carbonprobe ports [--carbon-home DIR [--runtime R]] [--profile P] [--offset N | --java-opts TEXT] [--expect FILE] [--ports LIST] [--format text|json]",
 				Flags:     append(f.specFlags(), f.formatFlag()),
 				Before:    noArgs,
 				Action:    f.portsAction,
@@ -128,7 +128,7 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 			{
 				Name:      "check",
 				Usage:     "dial every fixed port now and give a verdict",
-				UsageText: "carbonprobe check [--host H] [--profile P] [--offset N | --java-opts TEXT | --carbon-home DIR] [--ports LIST] [--pid N] [--timeout 2s] [--format text|json|junit | --quiet] [--all]",
+				UsageText: "carbonprobe check [--host H] [--carbon-home DIR [--runtime R]] [--profile P] [--offset N | --java-opts TEXT] [--expect FILE] [--ports LIST] [--pid N] [--timeout 2s] [--format text|json|junit | --quiet] [--strict-extras] [--all]",
 				Flags:     append(append(append(append(f.specFlags(), f.probeFlags()...), f.verifyFlags()...), f.reportFlags()...), allFlag.flag(), strictExtrasFlag.flag()),
 				Before:    noArgs,
 				Action:    f.checkAction,
@@ -138,7 +138,7 @@ func newApp(stdout, stderr io.Writer, getenv env) *cli.App {
 			{
 				Name:      "jmx",
 				Usage:     "why JConsole cannot connect: registry, jmxrmi stub, the endpoint it advertises, the URL to paste, the fix",
-				UsageText: "carbonprobe jmx [--host H] [--profile mi|carbon] [--offset N | --java-opts TEXT | --carbon-home DIR] [--timeout 2s] [--format text|json]",
+				UsageText: "carbonprobe jmx [--host H] [--carbon-home DIR] [--profile P] [--offset N | --java-opts TEXT] [--ports N=rmi-registry] [--timeout 2s] [--format text|json]",
 				Flags:     append(append(f.specFlags(), hostFlag.flag(), timeoutFlag.flag()), f.formatFlag()),
 				Before:    noArgs,
 				Action:    f.jmxAction,
@@ -264,10 +264,27 @@ func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, error) {
 			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
 		}
 		if sel.Home == "" && !adhoc {
-			f.derived[profileFlag.name] = expect.Text{Value: s.Carbon.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
+			f.deriveHome(c, &d, *s.Carbon)
 		}
 	}
 	return &d, nil
+}
+
+// deriveHome lets the server's own -Dcarbon.home decide product, version and
+// configured ports, as --carbon-home would. A home that does not read as a
+// Carbon home leaves the main class to name the product, and says so.
+func (f flags) deriveHome(c *cli.Context, d *probe.Discovery, s procs.Carbon) {
+	if s.Home != "" {
+		f.derived[carbonHomeFlag.name] = expect.Text{Value: s.Home, Origin: fmt.Sprintf("pid %d's -Dcarbon.home", s.PID)}
+		_, err := f.spec(c)
+		if err == nil {
+			return
+		}
+		delete(f.derived, carbonHomeFlag.name)
+		d.Notes = append(d.Notes, fmt.Sprintf("pid %d's home %s does not read as a Carbon home (%s): its ports come from its command line and main class",
+			s.PID, s.Home, strings.Join(errorLines(err), "; ")))
+	}
+	f.derived[profileFlag.name] = expect.Text{Value: s.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
 }
 
 func (f flags) formatFlag() cli.Flag { return formatFlag.flag() }

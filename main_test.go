@@ -315,3 +315,27 @@ func TestCheckByPIDReadsItsOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckByPIDReadsItsHome: --pid alone, on a server whose -Dcarbon.home
+// holds a Carbon 4.4 home's files: product, version and the configured
+// ports come from that home, as with --carbon-home.
+func TestCheckByPIDReadsItsHome(t *testing.T) {
+	home := t.TempDir()
+	if err := os.CopyFS(home, os.DirFS("expect/testdata/homes/carbon-4.4.40")); err != nil {
+		t.Fatal(err)
+	}
+	srv := carbonlike.Start(t, carbonlike.Options{Home: home})
+	code, stdout, stderr := runCLI(t, nil, "check", "--pid", fmt.Sprint(srv.PID), "--timeout", "5s")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		"(profile carbon, version 4.4.40)",
+		fmt.Sprintf("offset %d from -DportOffset=%d in pid %d's command line", srv.Offset, srv.Offset, srv.PID),
+		"not expected: clustering disabled (repository/conf/axis2/axis2.xml:",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
