@@ -549,17 +549,18 @@ func (f flags) checkAll(c *cli.Context, opt probe.Options, out output) error {
 	for _, s := range servers {
 		s := s
 		clear(f.derived)
-		f.derived[profileFlag.name] = expect.Text{Value: s.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
 		if args, _, err := procs.Cmdline(s.PID); err == nil {
 			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
 		}
+		d := &probe.Discovery{Server: &probe.Server{PID: s.PID, Carbon: &s, From: "--all"}}
+		f.deriveHome(c, d, s)
 		spec, err := f.spec(c)
 		if err != nil {
 			host.Notes = append(host.Notes, fmt.Sprintf("pid %d: its ports cannot be told: %s", s.PID, strings.Join(errorLines(err), "; ")))
 			continue
 		}
 		o := opt
-		o.Discovery = &probe.Discovery{Server: &probe.Server{PID: s.PID, Carbon: &s, From: "--all"}}
+		o.Discovery = d
 		host.Reports = append(host.Reports, probe.Check(c.Context, spec, o))
 	}
 	host.Conflicts = probe.FindConflicts(host.Reports)
