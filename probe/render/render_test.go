@@ -3,36 +3,20 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	goldenfile "github.com/carbonprobe/carbonprobe/internal/golden"
 	"github.com/carbonprobe/carbonprobe/probe"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 // golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./probe/render -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./probe/render -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
+func golden(t *testing.T, name string, got []byte) { t.Helper(); goldenfile.Check(t, name, got) }
+
+// update is the shared -update flag.
+var update = goldenfile.Update
 
 func spec(t *testing.T, profile, offset, ports string) expect.Spec {
 	t.Helper()
