@@ -130,9 +130,9 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 			continue
 		}
 		if quick && p.Proto == expect.TCP && (opt.NoVerify || p.Role == expect.RoleTCP) {
-			start := time.Now()
+			t0 := time.Now()
 			if st, ok := quickConnect(loopback, p.Number); ok {
-				rep.Results[i] = Result{Port: p, State: st, Latency: time.Since(start)}
+				rep.Results[i] = Result{Port: p, State: st, Latency: time.Since(t0)}
 				if st == Refused {
 					rep.Results[i].Detail = "nothing listens"
 				}
