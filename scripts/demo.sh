@@ -66,6 +66,9 @@ code=0
 $cp check --profile carbon --java-opts "-Xmx1g org.wso2.carbon.bootstrap.Bootstrap -DportOffset=$((offset + 1))" --timeout 1s || code=$?
 [ "$code" -eq 1 ] || { echo "demo: expected exit 1 for the wrong offset, got $code" >&2; exit 1; }
 
+say "carbonprobe ports --carbon-home expect/testdata/homes/apim-4.2.0   # a home's own files decide"
+$cp ports --carbon-home expect/testdata/homes/apim-4.2.0 | sed -n '1,30p'
+
 echo >&2
 echo "== a Micro Integrator-like server ==" >&2
 start_server mi mi
