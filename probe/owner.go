@@ -39,9 +39,6 @@ type Selector struct {
 	Home       string // a Carbon home, whose wso2carbon.pid names the server
 	HomeOrigin string
 	Offset     *int // the offset a flag gave: picks among several servers
-	// NoSearch: without a PID or a home, do not look for a Carbon process
-	// (ad-hoc --ports checks of other servers); still read who holds each port.
-	NoSearch bool
 }
 
 // Discovery is what finding the server process came to.
@@ -83,8 +80,6 @@ func Discover(ctx context.Context, host string, sel Selector) Discovery {
 			return Discovery{Problem: fmt.Sprintf("%s %s: %v", sel.HomeOrigin, sel.Home, oneLine(err))}
 		}
 		return Discovery{Server: &Server{PID: c.PID, Carbon: &c, From: "the server of " + sel.Home}, Notes: c.Notes}
-	case sel.NoSearch:
-		return Discovery{}
 	}
 	all, notes, err := procs.Find()
 	if err != nil {
