@@ -2,11 +2,13 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
 	"golang.org/x/net/nettest"
 
 	"github.com/carbonprobe/carbonprobe/expect"
@@ -180,8 +182,8 @@ func TestUnresolvableHostIsOneProblem(t *testing.T) {
 	if rep.HostErr == "" {
 		t.Fatal("a name under .invalid resolved")
 	}
-	err := rep.Err()
-	if err == nil || strings.Count(err.Error(), "\n\t* ") != 0 && strings.Count(err.Error(), "* ") != 1 {
+	var m *multierror.Error
+	if err := rep.Err(); !errors.As(err, &m) || len(m.Errors) != 1 {
 		t.Errorf("want exactly one problem for an unresolvable host, got %v", err)
 	}
 	if l.PeerClosed() != 0 {
