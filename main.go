@@ -232,12 +232,12 @@ var pidFlag = flagDef{"pid", "CARBONPROBE_PID", "the server's process id: each p
 // discover finds the server process (local hosts only) and lets its command
 // line stand in for --java-opts and --profile where no flag or variable gives
 // them: the offset the server really runs with is on that line.
-func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, error) {
+func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, *expect.Spec, error) {
 	sel := probe.Selector{}
 	if t := f.text(c, pidFlag); t.Value != "" {
 		n, err := strconv.Atoi(t.Value)
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%s: %q is not a process id", t.Origin, t.Value)
+			return nil, nil, fmt.Errorf("%s: %q is not a process id", t.Origin, t.Value)
 		}
 		sel.PID, sel.PIDOrigin = n, t.Origin
 	}
@@ -256,35 +256,46 @@ func (f flags) discover(c *cli.Context, host string) (*probe.Discovery, error) {
 	profile := f.text(c, profileFlag).Value
 	adhoc := profile == expect.NoProfile || profile == "" && f.text(c, portsFlag).Value != ""
 	if adhoc && sel.PID == 0 && sel.Home == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	d := probe.Discover(c.Context, host, sel)
+	var resolved *expect.Spec
 	if s := d.Server; s != nil && s.Carbon != nil {
 		if args, _, err := procs.Cmdline(s.PID); err == nil {
 			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
 		}
 		if sel.Home == "" && !adhoc {
-			f.deriveHome(c, &d, *s.Carbon)
+			resolved = f.deriveHome(c, &d, *s.Carbon)
 		}
 	}
-	return &d, nil
+	return &d, resolved, nil
 }
 
 // deriveHome lets the server's own -Dcarbon.home decide product, version and
 // configured ports, as --carbon-home would. A home that does not read as a
-// Carbon home leaves the main class to name the product, and says so.
-func (f flags) deriveHome(c *cli.Context, d *probe.Discovery, s procs.Carbon) {
+// Carbon home leaves the main class to name the product, and says so. The
+// spec resolved with the home is returned, so that it is not read twice.
+func (f flags) deriveHome(c *cli.Context, d *probe.Discovery, s procs.Carbon) *expect.Spec {
 	if s.Home != "" {
 		f.derived[carbonHomeFlag.name] = expect.Text{Value: s.Home, Origin: fmt.Sprintf("pid %d's -Dcarbon.home", s.PID)}
-		_, err := f.spec(c)
+		spec, err := f.spec(c)
 		if err == nil {
-			return
+			return &spec
 		}
 		delete(f.derived, carbonHomeFlag.name)
 		d.Notes = append(d.Notes, fmt.Sprintf("pid %d's home %s does not read as a Carbon home (%s): its ports come from its command line and main class",
 			s.PID, s.Home, strings.Join(errorLines(err), "; ")))
 	}
 	f.derived[profileFlag.name] = expect.Text{Value: s.Product, Origin: fmt.Sprintf("pid %d's main class", s.PID)}
+	return nil
+}
+
+// specOr resolves the spec from the flags unless discovery already did.
+func (f flags) specOr(c *cli.Context, resolved *expect.Spec) (expect.Spec, error) {
+	if resolved != nil {
+		return *resolved, nil
+	}
+	return f.spec(c)
 }
 
 func (f flags) formatFlag() cli.Flag { return formatFlag.flag() }
@@ -450,8 +461,8 @@ func (f flags) checkAction(c *cli.Context) error {
 		}
 		return f.checkAll(c, opt, output{json: out.kind == "json", style: render.Style{Color: f.color(c.App.Writer)}})
 	}
-	disc, derr := f.discover(c, opt.Host)
-	spec, err := f.spec(c)
+	disc, resolved, derr := f.discover(c, opt.Host)
+	spec, err := f.specOr(c, resolved)
 	if err := usage(err, perr, verr, oerr, serr, derr); err != nil {
 		return err
 	}
@@ -553,8 +564,7 @@ func (f flags) checkAll(c *cli.Context, opt probe.Options, out output) error {
 			f.derived[javaOptsFlag.name] = expect.Text{Value: strings.Join(args, " "), Origin: fmt.Sprintf("pid %d's command line", s.PID)}
 		}
 		d := &probe.Discovery{Server: &probe.Server{PID: s.PID, Carbon: &s, From: "--all"}}
-		f.deriveHome(c, d, s)
-		spec, err := f.spec(c)
+		spec, err := f.specOr(c, f.deriveHome(c, d, s))
 		if err != nil {
 			host.Notes = append(host.Notes, fmt.Sprintf("pid %d: its ports cannot be told: %s", s.PID, strings.Join(errorLines(err), "; ")))
 			continue
