@@ -33,10 +33,10 @@ func FindConflicts(reps []Report) []Conflict {
 	var keys []string
 	for _, rep := range reps {
 		pid := 0
-		if rep.Discovery != nil && rep.Discovery.Server != nil {
-			pid = rep.Discovery.Server.PID
+		if s := rep.Target.Server; s != nil {
+			pid = s.PID
 		}
-		for _, p := range rep.Spec.Ports {
+		for _, p := range rep.Target.Spec.Ports {
 			if p.Need == expect.Off {
 				continue
 			}
@@ -73,8 +73,8 @@ func (h HostReport) Err() error {
 			continue
 		}
 		prefix := "server"
-		if d := rep.Discovery; d != nil && d.Server != nil {
-			prefix = fmt.Sprintf("pid %d", d.Server.PID)
+		if s := rep.Target.Server; s != nil {
+			prefix = fmt.Sprintf("pid %d", s.PID)
 		}
 		var m *multierror.Error
 		if errors.As(err, &m) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe/kdccheck"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // State is what a dial found on a port.
@@ -37,27 +38,19 @@ const (
 	DefaultConcurrency = 64
 )
 
-// Options says where and how to probe.
+// Options says how to probe; what to probe is the target.
 type Options struct {
-	Host        string        // a name or an IP literal; default 127.0.0.1
 	Timeout     time.Duration // per port, for the dial and the protocol exchange; default DefaultTimeout
 	Concurrency int           // ports probed at once; default DefaultConcurrency
 	NoVerify    bool          // only dial; do not check what answers
 	CertWarn    time.Duration // warn when a certificate expires within this; 0: httpcheck.DefaultWarnWithin
 	Realm       string        // Kerberos realm for the KDC probe; default kdccheck.DefaultRealm
-	// Discovery is the server process found by Discover. With it, the check
-	// also reads the local socket table: who holds each fixed port, and the
-	// server's random ports. nil: dial only.
-	Discovery *Discovery
 	// StrictExtras makes every random port of the server a problem, for
 	// hosts whose firewall rules allow the fixed ports only.
 	StrictExtras bool
 }
 
 func (o Options) withDefaults() Options {
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
-	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -85,33 +78,39 @@ type Result struct {
 
 // Report is the outcome of one check of one server.
 type Report struct {
-	Spec    expect.Spec
-	Host    string
+	// Target is what was checked: the spec, the host, the server process.
+	// When its processes were looked at (Target.Looked), the check also
+	// read the local socket table: who holds each fixed port, and the
+	// server's random ports.
+	Target  target.Target
 	Timeout time.Duration
 	Results []Result // in the Spec's port order
 	HostErr string   // the host could not be resolved: nothing was dialled
 	Notes   []string // findings across ports, such as swapped JMX ports
 	Elapsed time.Duration
 
-	Discovery    *Discovery // how the server process was looked for; nil: not looked for
 	Extras       []Extra    // the server's sockets that are not fixed ports
 	OwnerNotes   []string   // what could not be read in the socket table or /proc
 	StrictExtras bool       // random ports fail the check (Options.StrictExtras)
 }
 
-// Check dials every port of spec that is not off, at most opt.Concurrency at a
-// time, each with its own deadline of opt.Timeout. A refused or silent port
-// never cancels the others; results keep the spec's order.
-func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
+// Check dials every port of the target's spec that is not off, at most
+// opt.Concurrency at a time, each with its own deadline of opt.Timeout. A
+// refused or silent port never cancels the others; results keep the spec's
+// order.
+func Check(ctx context.Context, t target.Target, opt Options) Report {
 	opt = opt.withDefaults()
+	if t.Host == "" {
+		t.Host = target.DefaultHost
+	}
 	start := time.Now()
-	rep := Report{Spec: spec, Host: opt.Host, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports)), StrictExtras: opt.StrictExtras}
-	rep.Discovery = opt.Discovery
+	spec := t.Spec
+	rep := Report{Target: t, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports)), StrictExtras: opt.StrictExtras}
 	for i, p := range spec.Ports {
 		rep.Results[i] = Result{Port: p, State: Skipped, Detail: p.Condition}
 	}
 
-	if err := resolvable(ctx, opt); err != nil {
+	if err := resolvable(ctx, t.Host, opt.Timeout); err != nil {
 		rep.HostErr = err.Error()
 		rep.Elapsed = time.Since(start)
 		return rep
@@ -120,7 +119,7 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	// A port on a loopback address whose answer needs no protocol check is
 	// dialled with bare system calls first: the outcome is known inside
 	// connect(2) there, and the 2,000-port check spends its time in syscalls.
-	loopback, _ := netip.ParseAddr(opt.Host)
+	loopback, _ := netip.ParseAddr(t.Host)
 	quick := loopback.Unmap().IsLoopback()
 
 	var g errgroup.Group // not WithContext: one port's failure must not cancel the others
@@ -140,7 +139,7 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 			}
 		}
 		g.Go(func() error {
-			rep.Results[i] = dial(ctx, opt, p)
+			rep.Results[i] = dial(ctx, t.Host, opt, p)
 			return nil
 		})
 	}
@@ -148,8 +147,8 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	if n := swapNote(rep.Results); n != "" {
 		rep.Notes = append(rep.Notes, n)
 	}
-	if d := opt.Discovery; d != nil && d.Skipped == "" {
-		owners(ctx, &rep, opt.Host, d.Server)
+	if t.Looked {
+		owners(ctx, &rep)
 	}
 	rep.Elapsed = time.Since(start)
 	return rep
@@ -157,18 +156,18 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 
 // resolvable checks a host name once, so that a typo gives one clear line
 // instead of one failed dial per port. IP literals need no lookup.
-func resolvable(ctx context.Context, opt Options) error {
-	if _, err := netip.ParseAddr(opt.Host); err == nil {
+func resolvable(ctx context.Context, host string, timeout time.Duration) error {
+	if _, err := netip.ParseAddr(host); err == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if _, err := net.DefaultResolver.LookupHost(ctx, opt.Host); err != nil {
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return errors.New("host " + opt.Host + " does not resolve here")
+			return errors.New("host " + host + " does not resolve here")
 		}
-		return errors.New("host " + opt.Host + ": " + errText(err))
+		return errors.New("host " + host + ": " + errText(err))
 	}
 	return nil
 }
@@ -177,10 +176,10 @@ func resolvable(ctx context.Context, opt Options) error {
 // setsockopt calls to arm it would cost more than the connect.
 var dialer = net.Dialer{KeepAlive: -1}
 
-func dial(ctx context.Context, opt Options, p expect.Port) Result {
+func dial(ctx context.Context, host string, opt Options, p expect.Port) Result {
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	addr := net.JoinHostPort(opt.Host, strconv.Itoa(p.Number))
+	addr := net.JoinHostPort(host, strconv.Itoa(p.Number))
 	start := time.Now()
 	if p.Proto == expect.UDP {
 		return dialUDP(ctx, addr, opt, p, start)
@@ -194,7 +193,7 @@ func dial(ctx context.Context, opt Options, p expect.Port) Result {
 	defer conn.Close()
 	res.State = Bound
 	if !opt.NoVerify {
-		res.Answer = verifyTCP(ctx, conn, opt, p)
+		res.Answer = verifyTCP(ctx, conn, host, opt, p)
 	}
 	return res
 }

@@ -13,10 +13,11 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
-// adhoc builds a spec from --ports text, as the CLI does.
-func adhoc(t testing.TB, ports ...int) expect.Spec {
+// adhoc builds a target of --ports on 127.0.0.1, as the CLI does.
+func adhoc(t testing.TB, ports ...int) target.Target {
 	t.Helper()
 	list := make([]string, len(ports))
 	for i, p := range ports {
@@ -25,13 +26,19 @@ func adhoc(t testing.TB, ports ...int) expect.Spec {
 	return adhocList(t, strings.Join(list, ","))
 }
 
-func adhocList(t testing.TB, list string) expect.Spec {
+func adhocList(t testing.TB, list string) target.Target {
 	t.Helper()
 	spec, err := expect.Resolve(expect.Input{Ports: expect.Text{Value: list, Origin: "flag --ports"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return spec
+	return target.Target{Spec: spec, Host: "127.0.0.1"}
+}
+
+// on is the target at another host.
+func on(tg target.Target, host string) target.Target {
+	tg.Host = host
+	return tg
 }
 
 func states(rep Report) string {
@@ -51,7 +58,7 @@ func TestAllBoundAndEveryConnectionClosed(t *testing.T) {
 		ls = append(ls, l)
 		ports = append(ports, l.Port)
 	}
-	rep := Check(context.Background(), adhoc(t, ports...), Options{Host: "127.0.0.1"})
+	rep := Check(context.Background(), adhoc(t, ports...), Options{})
 	if got, want := states(rep), strings.TrimSpace(strings.Repeat("bound ", 9)); got != want {
 		t.Fatalf("states = %s, want %s", got, want)
 	}
@@ -124,7 +131,7 @@ func TestIPv6Literal(t *testing.T) {
 		t.Skip("no IPv6 on this machine")
 	}
 	l := testnet.Listen(t, "[::1]:0")
-	rep := Check(context.Background(), adhoc(t, l.Port), Options{Host: "::1"})
+	rep := Check(context.Background(), on(adhoc(t, l.Port), "::1"), Options{})
 	if rep.Results[0].State != Bound {
 		t.Fatalf("[::1]:%d = %s (%s), want bound", l.Port, rep.Results[0].State, rep.Results[0].Detail)
 	}
@@ -155,7 +162,7 @@ func TestOptionalAndOffPortsNeverFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := Check(context.Background(), spec, Options{Host: "127.0.0.1", Timeout: 300 * time.Millisecond})
+	rep := Check(context.Background(), target.Target{Spec: spec}, Options{Timeout: 300 * time.Millisecond})
 	for _, r := range rep.Results {
 		if r.Port.Need == expect.Off && r.State != Skipped {
 			t.Errorf("%s is off but was dialled: %s", r.Port.Name, r.State)
@@ -178,7 +185,7 @@ func TestOptionalAndOffPortsNeverFail(t *testing.T) {
 func TestUnresolvableHostIsOneProblem(t *testing.T) {
 	t.Parallel()
 	l := testnet.Listen(t, "127.0.0.1:0")
-	rep := Check(context.Background(), adhoc(t, l.Port, l.Port+1), Options{Host: "carbonprobe-test.invalid", Timeout: time.Second})
+	rep := Check(context.Background(), on(adhoc(t, l.Port, l.Port+1), "carbonprobe-test.invalid"), Options{Timeout: time.Second})
 	if rep.HostErr == "" {
 		t.Fatal("a name under .invalid resolved")
 	}

@@ -6,151 +6,15 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe/jrmp"
-	"github.com/carbonprobe/carbonprobe/probe/procs"
 	"github.com/carbonprobe/carbonprobe/probe/sockets"
+	"github.com/carbonprobe/carbonprobe/target"
 )
-
-// Server is the process a check is about, when it is known.
-type Server struct {
-	PID    int
-	Carbon *procs.Carbon // nil when the process is not a Carbon server
-	From   string        // how it was found: "flag --pid", "/opt/mi/wso2carbon.pid", ...
-}
-
-// Describe names the server for people.
-func (s Server) Describe() string {
-	if s.Carbon != nil {
-		return s.Carbon.Describe()
-	}
-	return "pid " + strconv.Itoa(s.PID)
-}
-
-// Selector says how to find the server process.
-type Selector struct {
-	PID        int
-	PIDOrigin  string // "flag --pid"
-	Home       string // a Carbon home, whose wso2carbon.pid names the server
-	HomeOrigin string
-	Offset     *int // the offset a flag gave: picks among several servers
-}
-
-// Discovery is what finding the server process came to.
-type Discovery struct {
-	Server  *Server
-	Skipped string   // why the local socket table and processes were not read
-	Problem string   // the named server is not there: the check fails
-	Notes   []string // what a person should know: several candidates, unreadable processes
-}
-
-// Discover finds the server process on this host: the --pid, the pid file of
-// a Carbon home, or the Carbon processes running here (one, or the only one
-// with the offset asked for). host is the address the check dials: process
-// discovery only makes sense when that is this machine.
-func Discover(ctx context.Context, host string, sel Selector) Discovery {
-	if runtime.GOOS != "linux" {
-		return Discovery{Skipped: "process and socket discovery needs Linux's /proc; checked by dialling only"}
-	}
-	if !IsLocal(ctx, host) {
-		return Discovery{Skipped: "remote host " + host + ": which process holds each port is not looked up; checked by dialling only"}
-	}
-	switch {
-	case sel.PID > 0:
-		c, isCarbon, err := procs.Inspect(sel.PID)
-		if err != nil {
-			return Discovery{Problem: fmt.Sprintf("%s %d: %v", sel.PIDOrigin, sel.PID, oneLine(err))}
-		}
-		s := &Server{PID: sel.PID, From: sel.PIDOrigin}
-		d := Discovery{Server: s}
-		if isCarbon {
-			s.Carbon = c
-		} else {
-			d.Notes = append(d.Notes, fmt.Sprintf("pid %d is not a Carbon server (no Carbon main class on its command line)", sel.PID))
-		}
-		return d
-	case sel.Home != "":
-		c, err := procs.FromHome(sel.Home)
-		if err != nil {
-			return Discovery{Problem: fmt.Sprintf("%s %s: %v", sel.HomeOrigin, sel.Home, oneLine(err))}
-		}
-		return Discovery{Server: &Server{PID: c.PID, Carbon: &c, From: "the server of " + sel.Home}, Notes: c.Notes}
-	}
-	all, notes, err := procs.Find()
-	if err != nil {
-		return Discovery{Skipped: "could not list processes: " + oneLine(err)}
-	}
-	var d Discovery
-	if len(notes) > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("%d processes could not be read (%s)", len(notes), notes[0]))
-	}
-	pick := func(c procs.Carbon, from string) Discovery {
-		d.Server = &Server{PID: c.PID, Carbon: &c, From: from}
-		return d
-	}
-	switch {
-	case len(all) == 0:
-		d.Notes = append(d.Notes, "no Carbon server process runs on this host")
-		return d
-	case len(all) == 1:
-		return pick(all[0], "the only Carbon server on this host")
-	}
-	if sel.Offset != nil {
-		var match []procs.Carbon
-		for _, c := range all {
-			if c.Offset != nil && *c.Offset == *sel.Offset {
-				match = append(match, c)
-			}
-		}
-		if len(match) == 1 {
-			return pick(match[0], fmt.Sprintf("the only Carbon server here with -DportOffset=%d", *sel.Offset))
-		}
-	}
-	list := make([]string, len(all))
-	for i, c := range all {
-		list[i] = c.Describe()
-	}
-	d.Notes = append(d.Notes, fmt.Sprintf("%d Carbon servers run here; choose one with --pid or --carbon-home to check who holds each port: %s",
-		len(all), strings.Join(list, "; ")))
-	return d
-}
-
-// IsLocal reports whether host names this machine: a loopback address, or an
-// address of one of its interfaces.
-func IsLocal(ctx context.Context, host string) bool {
-	addrs := []netip.Addr{}
-	if a, err := netip.ParseAddr(host); err == nil {
-		addrs = append(addrs, a)
-	} else {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-		if err != nil {
-			return false
-		}
-		addrs = ips
-	}
-	ifaddrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		a = a.Unmap()
-		if a.IsLoopback() || a.IsUnspecified() {
-			return true
-		}
-		for _, ia := range ifaddrs {
-			if n, ok := ia.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap() == a {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
 
 // Owner is the process that holds a fixed port, and on which addresses.
 type Owner struct {
@@ -166,7 +30,8 @@ type Extra struct {
 
 // owners looks up who holds each fixed port and which random ports the
 // server has, filling the report. It reads the local socket table only.
-func owners(ctx context.Context, rep *Report, host string, srv *Server) {
+func owners(ctx context.Context, rep *Report) {
+	host, srv := rep.Target.Host, rep.Target.Server
 	keys := map[string]bool{}
 	var ports []uint16
 	for _, r := range rep.Results {
@@ -230,7 +95,7 @@ func owners(ctx context.Context, rep *Report, host string, srv *Server) {
 	if srv == nil {
 		// One Carbon server holds all of a profile's ports; ad-hoc ports
 		// may well belong to different programs.
-		if rep.Spec.Profile != expect.NoProfile {
+		if rep.Target.Spec.Profile != expect.NoProfile {
 			mixedOwners(rep)
 		}
 		return
@@ -316,16 +181,18 @@ func reaches(ss []sockets.Socket, host string) bool {
 
 // extras lists the server's sockets that are not fixed ports, and confirms a
 // JDK JMX connector by its JRMP answer from loopback.
-func extras(ctx context.Context, rep *Report, srv *Server, fixed map[string]bool) {
+func extras(ctx context.Context, rep *Report, srv *target.Server, fixed map[string]bool) {
 	socks, err := sockets.OfProcess(ctx, srv.PID, sockets.Filter{})
 	if err != nil {
 		rep.OwnerNotes = append(rep.OwnerNotes, fmt.Sprintf("could not read the sockets of pid %d: %s", srv.PID, oneLine(err)))
 		return
 	}
-	proc := sockets.Process{PID: srv.PID, Carbon: srv.Carbon}
-	if srv.Carbon != nil {
-		if args, _, err := procs.Cmdline(srv.PID); err == nil {
-			proc.Cmdline = args
+	proc := sockets.Process{PID: srv.PID, Carbon: srv.Carbon, Cmdline: srv.Args}
+	if n, keys := shiftedMatch(rep, socks); keys != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the server runs at offset %d (its listeners match this set at that offset; this check expects %d, from %s)",
+			n, rep.Target.Spec.Offset.Value, rep.Target.Spec.Offset.From))
+		for k := range keys {
+			fixed[k] = true
 		}
 	}
 	for _, e := range sockets.Extras(proc, socks, fixed) {
@@ -361,3 +228,63 @@ func confirmJRMP(ctx context.Context, s sockets.Socket) string {
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
+
+// shiftedMatch looks for the offset the server really runs with when the
+// expected set is not up: if the server's own sockets hold every required
+// port that takes an offset at one other offset, it returns that offset and
+// the keys of those sockets ("tcp/9450"), which are fixed ports, not random
+// ones. keys is nil when no other offset fits.
+func shiftedMatch(rep *Report, socks []sockets.Socket) (int, map[string]bool) {
+	spec := rep.Target.Spec
+	if spec.Profile == expect.NoProfile {
+		return 0, nil
+	}
+	var shifting []expect.Port
+	allUp := true
+	for _, r := range rep.Results {
+		p := r.Port
+		if p.Need == expect.Required && p.Offset {
+			shifting = append(shifting, p)
+			allUp = allUp && r.Up()
+		}
+	}
+	if allUp || len(shifting) == 0 {
+		return 0, nil
+	}
+	held := map[string]bool{}
+	for _, s := range socks {
+		if s.Proto == sockets.UDP || s.State == sockets.StateListen {
+			held[s.Key()] = true
+		}
+	}
+	first := shifting[0]
+	for _, s := range socks {
+		if s.Proto != string(first.Proto) || !held[s.Key()] {
+			continue
+		}
+		delta := int(s.Local.Port()) - first.Number
+		n := spec.Offset.Value + delta
+		if delta == 0 || n < 0 {
+			continue
+		}
+		keys := map[string]bool{}
+		for _, p := range shifting {
+			k := fmt.Sprintf("%s/%d", p.Proto, p.Number+delta)
+			if !held[k] {
+				keys = nil
+				break
+			}
+			keys[k] = true
+		}
+		if keys != nil {
+			// Optional ports at that offset are the server's fixed ports too.
+			for _, r := range rep.Results {
+				if p := r.Port; p.Offset && p.Need == expect.Optional && held[fmt.Sprintf("%s/%d", p.Proto, p.Number+delta)] {
+					keys[fmt.Sprintf("%s/%d", p.Proto, p.Number+delta)] = true
+				}
+			}
+			return n, keys
+		}
+	}
+	return 0, nil
+}

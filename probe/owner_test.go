@@ -14,6 +14,7 @@ import (
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
 	"github.com/carbonprobe/carbonprobe/probe/procs/procstest"
 	"github.com/carbonprobe/carbonprobe/probe/sockets"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // TestMain lets procstest re-run this test binary as a fake Carbon server.
@@ -22,13 +23,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func serverOf(t *testing.T, pid int) *Discovery {
+// withServer is tg with the server process pid, found as the target
+// package finds it, and this host's socket table read.
+func withServer(t *testing.T, tg target.Target, pid int) target.Target {
 	t.Helper()
-	d := Discover(context.Background(), "127.0.0.1", Selector{PID: pid, PIDOrigin: "test pid"})
-	if d.Skipped != "" || d.Problem != "" || d.Server == nil {
-		t.Fatalf("discovery of pid %d: %+v", pid, d)
+	found, err := target.Resolve(context.Background(), target.Request{PID: target.Value{Value: fmt.Sprint(pid), Origin: "test pid"}, Profile: target.Value{Value: "carbon", Origin: "test"}})
+	if err != nil || !found.Looked || found.Missing != "" || found.Server == nil {
+		t.Fatalf("finding pid %d: %+v (%v)", pid, found, err)
 	}
-	return &d
+	tg.Local, tg.Looked, tg.Server = true, true, found.Server
+	return tg
+}
+
+// looked is tg with this host's socket table read and no server named.
+func looked(tg target.Target) target.Target {
+	tg.Local, tg.Looked = true, true
+	return tg
 }
 
 // TestRandomPortsFoundAndKeptApart: the JDK's jmxremote listener and the
@@ -39,7 +49,7 @@ func TestRandomPortsFoundAndKeptApart(t *testing.T) {
 	offset := carbonlike.FreeOffset(t, "carbon")
 	for start := 0; start < 2; start++ {
 		srv := carbonlike.Start(t, carbonlike.Options{Offset: offset, OffsetSet: true})
-		rep := Check(context.Background(), carbonSpec(t, srv.Offset), Options{Timeout: 5 * time.Second, Discovery: serverOf(t, srv.PID)})
+		rep := Check(context.Background(), withServer(t, carbonSpec(t, srv.Offset), srv.PID), Options{Timeout: 5 * time.Second})
 		if err := rep.Err(); err != nil {
 			t.Fatalf("start %d: unhealthy:\n%v", start, err)
 		}
@@ -92,7 +102,7 @@ func TestSquatterIsNamed(t *testing.T) {
 		Socks:    []procstest.Sock{{Net: "tcp4", Addr: fmt.Sprintf("0.0.0.0:%d", httpPort)}},
 	})
 	srv := carbonlike.Start(t, carbonlike.Options{Offset: offset, OffsetSet: true, Props: map[string]string{"carbonlike.skip": "http"}})
-	rep := Check(context.Background(), carbonSpec(t, offset), Options{NoVerify: true, Discovery: serverOf(t, srv.PID)})
+	rep := Check(context.Background(), withServer(t, carbonSpec(t, offset), srv.PID), Options{NoVerify: true})
 	err := rep.Err()
 	if err == nil {
 		t.Fatal("healthy with the HTTP port held by another process")
@@ -117,14 +127,14 @@ func TestMixedOwnersWithoutAServer(t *testing.T) {
 		spec.Ports = append(spec.Ports, expect.Port{Name: fmt.Sprintf("p%d", i), Proto: expect.TCP, Base: port, Number: port,
 			Role: expect.RoleTCP, Need: expect.Required})
 	}
-	rep := Check(context.Background(), spec, Options{Discovery: &Discovery{}})
+	rep := Check(context.Background(), looked(target.Target{Spec: spec}), Options{})
 	err := rep.Err()
 	want := fmt.Sprintf("p2 %d/tcp: held by pid %d", b.Port(0), b.PID)
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d", a.PID)) {
 		t.Fatalf("err = %v, want %q and the majority holder", err, want)
 	}
 	// Ad-hoc ports may belong to different programs: holders are shown, not judged.
-	rep = Check(context.Background(), adhocList(t, fmt.Sprintf("%d,%d", a.Port(0), b.Port(0))), Options{Discovery: &Discovery{}})
+	rep = Check(context.Background(), looked(adhocList(t, fmt.Sprintf("%d,%d", a.Port(0), b.Port(0)))), Options{})
 	if err := rep.Err(); err != nil {
 		t.Errorf("ad-hoc ports of two programs failed: %v", err)
 	}
@@ -142,7 +152,7 @@ func TestBoundElsewhereIsNotReachable(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	rep := Check(context.Background(), adhoc(t, port), Options{Host: "127.0.0.1", Discovery: &Discovery{}})
+	rep := Check(context.Background(), looked(adhoc(t, port)), Options{})
 	err = rep.Err()
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d/tcp: refused", port)) ||
 		!strings.Contains(err.Error(), "bound to 127.0.0.2 only: not reachable at 127.0.0.1") {
@@ -150,24 +160,14 @@ func TestBoundElsewhereIsNotReachable(t *testing.T) {
 	}
 }
 
-func TestDiscoverRemoteIsSkipped(t *testing.T) {
-	// 192.0.2.1 (TEST-NET-1) is never dialled: discovery only decides it is not this host.
-	d := Discover(context.Background(), "192.0.2.1", Selector{})
-	if !strings.HasPrefix(d.Skipped, "remote host 192.0.2.1") || d.Server != nil {
-		t.Errorf("discovery = %+v", d)
-	}
-}
-
-func TestDiscoverPIDThatIsGone(t *testing.T) {
+func TestNamedServerThatIsGoneFails(t *testing.T) {
 	// A process that has exited and been reaped: its pid is free.
 	srv := procstest.Start(t, procstest.Options{})
 	pid := srv.PID
 	srv.Stop()
-	d := Discover(context.Background(), "127.0.0.1", Selector{PID: pid, PIDOrigin: "flag --pid"})
-	if d.Problem == "" || !strings.HasPrefix(d.Problem, fmt.Sprintf("flag --pid %d: ", pid)) {
-		t.Errorf("discovery = %+v", d)
-	}
-	rep := Check(context.Background(), adhoc(t, testnetPort(t)), Options{Discovery: &d})
+	tg := adhoc(t, testnetPort(t))
+	tg.Missing = fmt.Sprintf("flag --pid %d: no such process runs here", pid)
+	rep := Check(context.Background(), tg, Options{})
 	if rep.Healthy() {
 		t.Error("healthy although the named server is gone")
 	}
@@ -179,15 +179,16 @@ func testnetPort(t *testing.T) int { return testnet.Listen(t, "127.0.0.1:0").Por
 // check, each named; without it they never do.
 func TestStrictExtras(t *testing.T) {
 	srv := carbonlike.Start(t, carbonlike.Options{})
-	opt := Options{Timeout: 5 * time.Second, Discovery: serverOf(t, srv.PID), StrictExtras: true}
-	rep := Check(context.Background(), carbonSpec(t, srv.Offset), opt)
+	opt := Options{Timeout: 5 * time.Second, StrictExtras: true}
+	tg := withServer(t, carbonSpec(t, srv.Offset), srv.PID)
+	rep := Check(context.Background(), tg, opt)
 	err := rep.Err()
 	if err == nil || strings.Count(err.Error(), "--strict-extras allows the fixed ports only") != 2 ||
 		!strings.Contains(err.Error(), "JDK local JMX connector") {
 		t.Fatalf("err = %v, want the jmxremote and the syslog ports named", err)
 	}
 	opt.StrictExtras = false
-	if rep := Check(context.Background(), carbonSpec(t, srv.Offset), opt); !rep.Healthy() {
+	if rep := Check(context.Background(), tg, opt); !rep.Healthy() {
 		t.Fatalf("unhealthy without --strict-extras: %v", rep.Err())
 	}
 }

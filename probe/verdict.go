@@ -16,8 +16,8 @@ func (r Report) Err() error {
 	if r.HostErr != "" {
 		return multierror.Append(errs, fmt.Errorf("%s: nothing was checked", r.HostErr))
 	}
-	if r.Discovery != nil && r.Discovery.Problem != "" {
-		errs = multierror.Append(errs, errors.New(r.Discovery.Problem))
+	if r.Target.Missing != "" {
+		errs = multierror.Append(errs, errors.New(r.Target.Missing))
 	}
 	if r.StrictExtras {
 		for _, x := range r.Extras {
@@ -26,23 +26,31 @@ func (r Report) Err() error {
 		}
 	}
 	for _, res := range r.Results {
-		if res.Port.Need != expect.Required {
-			continue
-		}
-		switch {
-		case res.Conflict != "" && (res.State == Bound || res.State == Answered):
-			errs = multierror.Append(errs, fmt.Errorf("%s: %s", res.Port.Label(), res.Conflict))
-		case res.Conflict != "":
-			errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s; %s", res.Port.Label(), res.State, res.Detail, res.Conflict))
-		case res.wrongAnswer():
-			errs = multierror.Append(errs, fmt.Errorf("%s: %s", res.Port.Label(), wrongText(res)))
-		case res.State == Bound, res.State == Answered, res.State == Silent, res.State == Skipped:
-		default:
-			errs = multierror.Append(errs, fmt.Errorf("%s: %s: %s (expected %s)",
-				res.Port.Label(), res.State, res.Detail, expectedText(r, res.Port)))
+		if err := r.PortErr(res); err != nil {
+			errs = multierror.Append(errs, err)
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// PortErr is the verdict's problem with one result of the report, nil when
+// it passes: the rule Err applies to each port, for renderers and waits that
+// look at one port at a time.
+func (r Report) PortErr(res Result) error {
+	if res.Port.Need != expect.Required {
+		return nil
+	}
+	switch {
+	case res.Conflict != "" && (res.State == Bound || res.State == Answered):
+		return fmt.Errorf("%s: %s", res.Port.Label(), res.Conflict)
+	case res.Conflict != "":
+		return fmt.Errorf("%s: %s: %s; %s", res.Port.Label(), res.State, res.Detail, res.Conflict)
+	case res.wrongAnswer():
+		return fmt.Errorf("%s: %s", res.Port.Label(), wrongText(res))
+	case res.State == Bound, res.State == Answered, res.State == Silent, res.State == Skipped:
+		return nil
+	}
+	return fmt.Errorf("%s: %s: %s (expected %s)", res.Port.Label(), res.State, res.Detail, expectedText(r, res.Port))
 }
 
 // Healthy reports whether every required port answered.
@@ -86,13 +94,7 @@ func (res Result) Up() bool {
 func (r Report) Warnings() []string {
 	var out []string
 	out = append(out, r.Notes...)
-	if d := r.Discovery; d != nil {
-		out = append(out, d.Notes...)
-		if s := d.Server; s != nil && s.Carbon != nil && s.Carbon.Offset != nil && *s.Carbon.Offset != r.Spec.Offset.Value && r.Spec.Profile != expect.NoProfile {
-			out = append(out, fmt.Sprintf("the server (%s) runs with offset %d, but this check expects %d (from %s)",
-				s.From, *s.Carbon.Offset, r.Spec.Offset.Value, r.Spec.Offset.From))
-		}
-	}
+	out = append(out, r.Target.Notes...)
 	out = append(out, r.OwnerNotes...)
 	for _, res := range r.Results {
 		if res.Conflict != "" && res.Port.Need != expect.Required {
@@ -122,5 +124,5 @@ func expectedText(r Report, p expect.Port) string {
 		return p.Why
 	}
 	return fmt.Sprintf("%d + offset %d from %s: is the server running with that offset?",
-		p.Base, r.Spec.Offset.Value, r.Spec.Offset.From)
+		p.Base, r.Target.Spec.Offset.Value, r.Target.Spec.Offset.From)
 }

@@ -30,15 +30,15 @@ type Answer struct {
 // verifyTCP runs the verifier for a port's role over an accepted connection.
 // It shares the dial's deadline: a silent peer cannot outlive the probe.
 // Roles with nothing to verify (tcp) return nil.
-func verifyTCP(ctx context.Context, conn net.Conn, opt Options, p expect.Port) *Answer {
+func verifyTCP(ctx context.Context, conn net.Conn, host string, opt Options, p expect.Port) *Answer {
 	start := time.Now()
 	var a *Answer
 	switch p.Role {
 	case expect.RoleHTTP:
-		r, err := httpcheck.CheckHTTP(ctx, conn, net.JoinHostPort(opt.Host, strconv.Itoa(p.Number)))
+		r, err := httpcheck.CheckHTTP(ctx, conn, net.JoinHostPort(host, strconv.Itoa(p.Number)))
 		a = fromHTTP(p, r, err)
 	case expect.RoleHTTPS:
-		r, err := httpcheck.CheckHTTPS(ctx, conn, opt.Host, opt.CertWarn)
+		r, err := httpcheck.CheckHTTPS(ctx, conn, host, opt.CertWarn)
 		a = fromHTTP(p, r, err)
 	case expect.RoleLDAP:
 		r, err := ldapcheck.Check(ctx, conn)

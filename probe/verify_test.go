@@ -12,6 +12,7 @@ import (
 	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
 	"github.com/carbonprobe/carbonprobe/internal/fixtures"
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 func byName(rep Report) map[string]Result {
@@ -22,7 +23,7 @@ func byName(rep Report) map[string]Result {
 	return out
 }
 
-func carbonSpec(t testing.TB, offset int) expect.Spec {
+func carbonSpec(t testing.TB, offset int) target.Target {
 	t.Helper()
 	spec, err := expect.Resolve(expect.Input{
 		Profile: expect.Text{Value: "carbon", Origin: "flag --profile"},
@@ -31,7 +32,7 @@ func carbonSpec(t testing.TB, offset int) expect.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return spec
+	return target.Target{Spec: spec, Host: "127.0.0.1"}
 }
 
 // TestVerifyCarbonLikeServer checks the JDK's own HTTP(S) servers, RMI

@@ -49,6 +49,14 @@ type Options struct {
 	// NoWait returns right after the process starts; call WaitReady. A bind failure is then
 	// not retried at another offset.
 	NoWait bool
+	// Launcher starts the JVM under scripts/carbonlike/wso2server.sh, a loop shaped like
+	// Carbon's start script that starts a new JVM whenever one exits with status 121 (a
+	// restart). PID is then the launcher's first JVM, read from its pid file; JVMPID gives the
+	// current one.
+	Launcher bool
+	// HomeFrom is a directory of the repository (expect/testdata/homes/carbon-4.4.40, say)
+	// copied into Home before the start, so that the server runs in a real product's home.
+	HomeFrom string
 }
 
 // Server is one started carbon-like JVM. Offset, Ports, SyslogPort and JMXURL are filled from its
@@ -65,6 +73,7 @@ type Server struct {
 	cmd      *exec.Cmd
 	out      *output
 	reserved []int
+	launcher bool
 
 	mu          sync.Mutex
 	readyLine   string
@@ -131,6 +140,15 @@ func Start(t testing.TB, opt Options) *Server {
 		t.Fatalf("carbonlike: %v", err)
 	}
 	opt.Home = home
+	if opt.HomeFrom != "" {
+		root, err := repoRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.CopyFS(home, os.DirFS(filepath.Join(root, opt.HomeFrom))); err != nil {
+			t.Fatalf("carbonlike: copy %s into the home: %v", opt.HomeFrom, err)
+		}
+	}
 
 	for attempt := 1; ; attempt++ {
 		offset, ports := chooseOffset(t, opt)
@@ -207,6 +225,17 @@ func launch(t testing.TB, classes string, opt Options, offset int, ports []int) 
 	}
 	args := jvmArgs(classes, opt, offset)
 	cmd := exec.Command("java", args...)
+	if opt.Launcher {
+		root, err := repoRoot()
+		if err != nil {
+			return nil, err
+		}
+		cmdFile := filepath.Join(opt.Home, "carbonlike.cmd")
+		if err := os.WriteFile(cmdFile, []byte(strings.Join(append([]string{"java"}, args...), "\x00")+"\x00"), 0o644); err != nil {
+			return nil, fmt.Errorf("carbonlike: %v", err)
+		}
+		cmd = exec.Command("bash", filepath.Join(root, "scripts", "carbonlike", "wso2server.sh"), cmdFile)
+	}
 	cmd.Dir = opt.Home
 	s := &Server{
 		Home:     opt.Home,
@@ -214,6 +243,7 @@ func launch(t testing.TB, classes string, opt Options, offset int, ports []int) 
 		LogPath:  filepath.Join(opt.Home, "repository", "logs", "wso2carbon.log"),
 		cmd:      cmd,
 		reserved: ports,
+		launcher: opt.Launcher,
 		exitCode: -1,
 		readyCh:  make(chan struct{}),
 		failedCh: make(chan struct{}),
@@ -232,6 +262,14 @@ func launch(t testing.TB, classes string, opt Options, offset int, ports []int) 
 		return nil, fmt.Errorf("carbonlike: start java: %v", err)
 	}
 	s.PID = cmd.Process.Pid
+	if opt.Launcher {
+		pid, err := s.jvmPID(30 * time.Second)
+		if err != nil {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			return nil, err
+		}
+		s.PID = pid
+	}
 	go func() {
 		err := cmd.Wait()
 		code := cmd.ProcessState.ExitCode()
@@ -520,15 +558,52 @@ func (s *Server) Stop() {
 		default:
 		}
 		// Signalling through cmd.Process is safe against pid reuse: Go uses a pidfd where it can and
-		// never signals a process it has already reaped.
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		// never signals a process it has already reaped. A launcher, like Carbon's script, does
+		// not pass a signal on to its JVM: the process group gets it (the group is ours, Setpgid).
+		if s.launcher {
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+		} else {
+			_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		}
 		timer := time.NewTimer(stopTermWait)
 		defer timer.Stop()
 		select {
 		case <-s.exited:
 		case <-timer.C:
+			if s.launcher {
+				_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			}
 			_ = s.cmd.Process.Kill()
 			<-s.exited
 		}
 	})
+}
+
+// JVMPID is the pid the server's home's wso2carbon.pid names now: with a Launcher, the JVM that
+// runs after the last restart.
+func (s *Server) JVMPID(t testing.TB) int {
+	t.Helper()
+	pid, err := s.jvmPID(30 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+// jvmPID reads the home's pid file, waiting for the JVM to write it.
+func (s *Server) jvmPID(within time.Duration) (int, error) {
+	path := filepath.Join(s.Home, "wso2carbon.pid")
+	deadline := time.Now().Add(within)
+	for {
+		raw, err := os.ReadFile(path)
+		if err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(strings.Trim(string(raw), "\x00"))); err == nil && pid > 0 {
+				return pid, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("carbonlike: no pid in %s after %s", path, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -55,6 +55,7 @@ type Carbon struct {
 	Offset     *int
 	OffsetFrom string // e.g. "-DportOffset=3 after the main class"
 	JVMOptions
+	Args  []string // the command line it was read from
 	Notes []string // oddities worth telling a person, one line each
 }
 
@@ -71,7 +72,7 @@ func ParseCmdline(args []string) (*Carbon, bool) {
 	if mainAt < 0 {
 		return nil, false
 	}
-	c := &Carbon{MainClass: args[mainAt], Product: ProductCarbon}
+	c := &Carbon{MainClass: args[mainAt], Product: ProductCarbon, Args: args}
 	if c.MainClass == MainMI {
 		c.Product = ProductMI
 	}

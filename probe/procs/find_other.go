@@ -16,3 +16,12 @@ func Pids() ([]int, error) { return nil, ErrUnsupported }
 
 // FromHome needs Linux's /proc.
 func FromHome(home string) (Carbon, error) { return Carbon{}, ErrUnsupported }
+
+// Running needs Linux's /proc; elsewhere every process is taken as running.
+func Running(pid int) bool { return true }
+
+// Parent needs Linux's /proc.
+func Parent(pid int) int { return 0 }
+
+// Environ needs Linux's /proc.
+func Environ(pid int) (map[string]string, error) { return nil, ErrUnsupported }

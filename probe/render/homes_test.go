@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // TestHomesGolden renders `carbonprobe ports --carbon-home DIR` for each
@@ -65,9 +66,9 @@ func TestHomesGolden(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			case tc.json:
-				err = PortsJSON(&b, spec)
+				err = PortsJSON(&b, target.Target{Spec: spec})
 			default:
-				err = PortsText(&b, spec, Style{})
+				err = PortsText(&b, target.Target{Spec: spec}, Style{})
 			}
 			if err != nil && !strings.HasSuffix(tc.golden, ".err") {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // Schema names. A field is only ever added to a schema version; a change
@@ -94,16 +95,24 @@ func portJSON(p expect.Port) jsonPort {
 }
 
 // PortsJSON writes a spec as one JSON document (schema carbonprobe/ports/v1).
-func PortsJSON(w io.Writer, spec expect.Spec) error {
+func PortsJSON(w io.Writer, tg target.Target) error {
+	spec := tg.Spec
 	docs := make([]jsonDocs, len(spec.Docs))
 	for i, d := range spec.Docs {
 		docs[i] = jsonDocs(d)
 	}
+	notes := tg.Notes
+	if notes == nil {
+		notes = []string{}
+	}
 	return writeJSON(w, struct {
 		Schema string `json:"schema"`
 		jsonSpec
-		Docs []jsonDocs `json:"docs"`
-	}{PortsSchema, specJSON(spec), docs})
+		Docs      []jsonDocs     `json:"docs"`
+		Discovery *jsonDiscovery `json:"discovery,omitempty"`
+		Missing   string         `json:"missing,omitempty"`
+		Target    []string       `json:"target_notes"`
+	}{PortsSchema, specJSON(spec), docs, discoveryJSON(tg), tg.Missing, notes})
 }
 
 type jsonResult struct {
@@ -143,12 +152,12 @@ type jsonDiscovery struct {
 	Skipped string      `json:"skipped,omitempty"`
 }
 
-func discoveryJSON(d *probe.Discovery) *jsonDiscovery {
-	if d == nil {
+func discoveryJSON(t target.Target) *jsonDiscovery {
+	if !t.Looked && t.Skipped == "" {
 		return nil
 	}
-	out := &jsonDiscovery{Skipped: d.Skipped}
-	if s := d.Server; s != nil {
+	out := &jsonDiscovery{Skipped: t.Skipped}
+	if s := t.Server; s != nil {
 		out.Server = &jsonServer{PID: s.PID, From: s.From}
 		if c := s.Carbon; c != nil {
 			out.Server.Product, out.Server.Home, out.Server.Offset = c.Product, c.Home, c.Offset
@@ -247,7 +256,7 @@ type jsonCheck struct {
 }
 
 func checkDoc(rep probe.Report) jsonCheck {
-	spec := specJSON(rep.Spec)
+	spec := specJSON(rep.Target.Spec)
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
 		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer),
@@ -265,9 +274,9 @@ func checkDoc(rep probe.Report) jsonCheck {
 	if len(problems) > 0 {
 		verdict = "unhealthy"
 	}
-	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Host, spec.Profile, spec.Title, spec.Offset,
+	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Target.Host, spec.Profile, spec.Title, spec.Offset,
 		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings,
-		discoveryJSON(rep.Discovery), extrasJSON(rep.Extras)}
+		discoveryJSON(rep.Target), extrasJSON(rep.Extras)}
 }
 
 // ms is a duration in milliseconds, to the microsecond.

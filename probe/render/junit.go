@@ -92,14 +92,14 @@ func (p JUnitProperty) MarshalXML(e *xml.Encoder, start xml.StartElement) error 
 // an optional port that is not open, or one that is off, is <skipped>), the
 // random-port kinds and the offset as properties.
 func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
-	class := "carbonprobe." + rep.Spec.Profile
+	class := "carbonprobe." + rep.Target.Spec.Profile
 	suite := junitSuite{
 		Name:     opt.Suite,
 		Time:     seconds(rep.Elapsed),
-		Hostname: rep.Host,
+		Hostname: rep.Target.Host,
 	}
 	if suite.Name == "" {
-		suite.Name = fmt.Sprintf("carbonprobe %s on %s, %s", specTitle(rep.Spec), rep.Host, offsetText(rep.Spec))
+		suite.Name = fmt.Sprintf("carbonprobe %s on %s, %s", specTitle(rep.Target.Spec), rep.Target.Host, offsetText(rep.Target.Spec))
 	}
 	if !opt.Timestamp.IsZero() {
 		// Ant's format: ISO 8601 without a zone, in UTC.
@@ -108,7 +108,7 @@ func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
 	suite.Properties = append(junitProperties(rep), opt.Properties...)
 
 	if rep.HostErr != "" {
-		suite.Cases = append(suite.Cases, junitCase{Name: "host " + rep.Host + " resolves", Classname: class, Time: seconds(0),
+		suite.Cases = append(suite.Cases, junitCase{Name: "host " + rep.Target.Host + " resolves", Classname: class, Time: seconds(0),
 			Error: &junitMessage{Message: rep.HostErr, Type: "host", Text: rep.HostErr + ": nothing was checked"}})
 	}
 	for _, r := range rep.Results {
@@ -198,16 +198,16 @@ func portCase(rep probe.Report, r probe.Result, class string) junitCase {
 
 func junitProperties(rep probe.Report) []JUnitProperty {
 	props := []JUnitProperty{
-		{"host", rep.Host},
-		{"profile", rep.Spec.Profile},
+		{"host", rep.Target.Host},
+		{"profile", rep.Target.Spec.Profile},
 	}
-	if rep.Spec.Profile != expect.NoProfile {
+	if rep.Target.Spec.Profile != expect.NoProfile {
 		props = append(props,
-			JUnitProperty{"offset", strconv.Itoa(rep.Spec.Offset.Value)},
-			JUnitProperty{"offset.from", rep.Spec.Offset.From})
+			JUnitProperty{"offset", strconv.Itoa(rep.Target.Spec.Offset.Value)},
+			JUnitProperty{"offset.from", rep.Target.Spec.Offset.From})
 	}
 	props = append(props, JUnitProperty{"dial.timeout", rep.Timeout.String()})
-	for _, r := range rep.Spec.Random {
+	for _, r := range rep.Target.Spec.Random {
 		v := fmt.Sprintf("%s: %s; a new number at every start, never in the verdict; pin: %s", expectedWord(r.Expected), r.Why, r.Pin)
 		props = append(props, JUnitProperty{"random." + r.Kind + "/" + string(r.Proto), v})
 	}

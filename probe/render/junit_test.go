@@ -28,7 +28,7 @@ func junitReports(t *testing.T) map[string]probe.Report {
 	for i := range nohost.Results {
 		nohost.Results[i].State, nohost.Results[i].Latency = probe.Skipped, 0
 	}
-	nohost.Host = "carbon.invalid"
+	nohost.Target.Host = "carbon.invalid"
 	verified := report(t, spec(t, "carbon", "2", ""), map[string]probe.State{"ldap": probe.Refused, "kdc": probe.Refused})
 	answers := map[string]*probe.Answer{
 		"https": {Protocol: "https", OK: true, Detail: "TLS 1.3, CN=localhost, O=WSO2 (self-issued), 364 days left; HTTP/1.1 200",

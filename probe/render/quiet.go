@@ -49,7 +49,7 @@ func QuietLine(rep probe.Report, notes ...string) string {
 				up++
 			}
 		}
-		fmt.Fprintf(&b, "%s, %d/%d required ports up", quietSubject(rep.Spec), up, required)
+		fmt.Fprintf(&b, "%s, %d/%d required ports up", quietSubject(rep.Target.Spec), up, required)
 		if len(down) > 0 {
 			b.WriteString("; down: " + strings.Join(down, ", "))
 		}
@@ -76,14 +76,13 @@ func quietSubject(spec expect.Spec) string {
 // portOK tells whether one result passes the report's rules, asked of the
 // report itself so that the renderers never disagree with the verdict.
 func portOK(rep probe.Report, r probe.Result) bool {
-	return probe.Report{Spec: rep.Spec, Host: rep.Host, Results: []probe.Result{r}}.Err() == nil
+	return rep.PortErr(r) == nil
 }
 
 // problemOf is the verdict's line for one result, "" when it passes.
 func problemOf(rep probe.Report, r probe.Result) string {
-	err := probe.Report{Spec: rep.Spec, Host: rep.Host, Results: []probe.Result{r}}.Err()
-	if err == nil {
-		return ""
+	if err := rep.PortErr(r); err != nil {
+		return err.Error()
 	}
-	return strings.Join(problemLines(err), "; ")
+	return ""
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // Style says how text output looks.
@@ -53,15 +54,22 @@ func (e *errWriter) table(t *table, st Style) {
 	}
 }
 
-// PortsText writes the expected ports of a spec, why each has its number,
+// PortsText writes the expected ports of a target, why each has its number,
 // the random-port kinds, and where the documentation differs from the sources.
-func PortsText(w io.Writer, spec expect.Spec, st Style) error {
+func PortsText(w io.Writer, tg target.Target, st Style) error {
+	spec := tg.Spec
 	ew := &errWriter{w: w}
 	ew.printf("%s\n", st.paint(specTitle(spec), bold))
 	if spec.Home != "" {
 		ew.printf("home %s, read as %s\n", spec.Home, spec.Chosen)
 	}
 	ew.printf("%s\n", offsetText(spec))
+	switch {
+	case tg.Server != nil:
+		ew.printf("server: %s (found by %s)\n", tg.Server.Describe(), tg.Server.From)
+	case tg.Missing != "":
+		ew.printf("server: not running: %s\n", tg.Missing)
+	}
 
 	ew.printf("\n%s\n", st.paint("FIXED PORTS", bold))
 	t := &table{header: []string{"NAME", "PORT", "PROTO", "ANSWERS", "NEED", "WHY THIS NUMBER"}}
@@ -82,9 +90,9 @@ func PortsText(w io.Writer, spec expect.Spec, st Style) error {
 		}
 	}
 
-	if len(spec.Notes) > 0 {
+	if notes := append(append([]string(nil), spec.Notes...), tg.Notes...); len(notes) > 0 {
 		ew.printf("\n%s\n", st.paint("NOTES", bold))
-		for _, n := range spec.Notes {
+		for _, n := range notes {
 			ew.printf("  %s\n", n)
 		}
 	}
@@ -125,15 +133,14 @@ func PortsText(w io.Writer, spec expect.Spec, st Style) error {
 // and the verdict with every problem.
 func CheckText(w io.Writer, rep probe.Report, st Style) error {
 	ew := &errWriter{w: w}
-	ew.printf("%s on %s, %s\n", specTitle(rep.Spec), rep.Host, offsetText(rep.Spec))
-	owners := rep.Discovery != nil && rep.Discovery.Skipped == ""
-	if d := rep.Discovery; d != nil {
-		switch {
-		case d.Server != nil:
-			ew.printf("server: %s (found by %s)\n", d.Server.Describe(), d.Server.From)
-		case d.Skipped != "":
-			ew.printf("server: %s\n", d.Skipped)
-		}
+	tg := rep.Target
+	ew.printf("%s on %s, %s\n", specTitle(tg.Spec), tg.Host, offsetText(tg.Spec))
+	owners := tg.Looked
+	switch {
+	case tg.Server != nil:
+		ew.printf("server: %s (found by %s)\n", tg.Server.Describe(), tg.Server.From)
+	case tg.Skipped != "":
+		ew.printf("server: %s\n", tg.Skipped)
 	}
 	header := []string{"NAME", "PORT", "PROTO", "NEED", "STATE", "LATENCY"}
 	if owners {
@@ -174,8 +181,8 @@ func holderCell(r probe.Result) cell {
 // writeRandom lists the server's random ports, apart from the fixed ones;
 // without a known server, the kinds to expect.
 func writeRandom(ew *errWriter, rep probe.Report, st Style) {
-	if rep.Discovery != nil && rep.Discovery.Server != nil && rep.Discovery.Skipped == "" {
-		ew.printf("%s\n", st.paint(fmt.Sprintf("RANDOM PORTS of pid %d (a new number at every start; never in the verdict)", rep.Discovery.Server.PID), bold))
+	if s := rep.Target.Server; s != nil && rep.Target.Looked {
+		ew.printf("%s\n", st.paint(fmt.Sprintf("RANDOM PORTS of pid %d (a new number at every start; never in the verdict)", s.PID), bold))
 		if len(rep.Extras) == 0 {
 			ew.printf("  none\n")
 		}
@@ -184,14 +191,14 @@ func writeRandom(ew *errWriter, rep probe.Report, st Style) {
 			if x.Confirmed != "" {
 				ew.printf("    checked: %s\n", x.Confirmed)
 			}
-			if pin := pinFor(rep.Spec, x.Attribution); pin != "" && !strings.Contains(x.Evidence, "pin it") {
+			if pin := pinFor(rep.Target.Spec, x.Attribution); pin != "" && !strings.Contains(x.Evidence, "pin it") {
 				ew.printf("    %s\n", pin)
 			}
 		}
 		return
 	}
 	var kinds []string
-	for _, r := range rep.Spec.Random {
+	for _, r := range rep.Target.Spec.Random {
 		if r.Expected {
 			kinds = append(kinds, r.Kind+"/"+string(r.Proto))
 		}

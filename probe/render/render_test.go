@@ -10,6 +10,7 @@ import (
 	"github.com/carbonprobe/carbonprobe/expect"
 	goldenfile "github.com/carbonprobe/carbonprobe/internal/golden"
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // golden compares got with testdata/name, or rewrites it with -update.
@@ -34,7 +35,7 @@ func spec(t *testing.T, profile, offset, ports string) expect.Spec {
 // report builds a fixed report, so output does not depend on timing.
 func report(t *testing.T, sp expect.Spec, states map[string]probe.State) probe.Report {
 	t.Helper()
-	rep := probe.Report{Spec: sp, Host: "127.0.0.1", Timeout: 2 * time.Second, Elapsed: 3210 * time.Microsecond}
+	rep := probe.Report{Target: target.Target{Spec: sp, Host: "127.0.0.1"}, Timeout: 2 * time.Second, Elapsed: 3210 * time.Microsecond}
 	for i, p := range sp.Ports {
 		r := probe.Result{Port: p, State: probe.Bound, Latency: time.Duration(150+i*10) * time.Microsecond}
 		if st, ok := states[p.Name]; ok {
@@ -65,14 +66,14 @@ func TestPortsGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := PortsText(&b, spec(t, tc.profile, tc.offset, tc.ports), Style{}); err != nil {
+			if err := PortsText(&b, target.Target{Spec: spec(t, tc.profile, tc.offset, tc.ports)}, Style{}); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, tc.name, b.Bytes())
 		})
 	}
 	var b bytes.Buffer
-	if err := PortsJSON(&b, spec(t, "mi", "3", "")); err != nil {
+	if err := PortsJSON(&b, target.Target{Spec: spec(t, "mi", "3", "")}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "ports-mi-offset3.json", b.Bytes())
@@ -165,7 +166,7 @@ func TestWriteErrorsAreReturned(t *testing.T) {
 	if err := CheckText(failWriter{}, rep, Style{}); err == nil {
 		t.Error("CheckText hid a write error")
 	}
-	if err := PortsText(failWriter{}, rep.Spec, Style{}); err == nil {
+	if err := PortsText(failWriter{}, rep.Target, Style{}); err == nil {
 		t.Error("PortsText hid a write error")
 	}
 }

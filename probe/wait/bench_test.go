@@ -25,7 +25,7 @@ func BenchmarkReadyLatency(b *testing.B) {
 					l := lateListener(b, time.Duration(20+j*2+i%20)*time.Millisecond)
 					ports[j], last = l.Port, l
 				}
-				res := Until(context.Background(), adhoc(b, ports...), Options{Timeout: 10 * time.Second})
+				res := Until(context.Background(), at(adhoc(b, ports...)), Options{Timeout: 10 * time.Second})
 				returned := time.Now()
 				if res.Reason != Ready {
 					b.Fatalf("%s: %s", res.Reason, res.Detail)
@@ -62,7 +62,7 @@ func BenchmarkWaitCPU(b *testing.B) {
 			var cpu, wall time.Duration
 			for b.Loop() {
 				c0, w0 := cpuTime(), time.Now()
-				res := Until(context.Background(), spec, Options{Timeout: 2 * time.Second})
+				res := Until(context.Background(), at(spec), Options{Timeout: 2 * time.Second})
 				cpu += cpuTime() - c0
 				wall += time.Since(w0)
 				if res.Reason != TimedOut {

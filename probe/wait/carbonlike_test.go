@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // These tests run the Java Carbon-like server (scripts/carbonlike): real JDK
@@ -32,23 +34,73 @@ func carbonSpec(t *testing.T, offset int) expect.Spec {
 	return s
 }
 
-// startLate starts the server without waiting for it: it sleeps delay ms
-// before it binds anything.
-func startLate(t *testing.T, props map[string]string) (*carbonlike.Server, expect.Spec) {
+// kernelHome is the home the servers below run in: a Carbon 4.4.40 home's
+// files (carbon.xml at offset 0), so that a wait by --carbon-home reads a
+// real product's configuration before the server is found.
+const kernelHome = "expect/testdata/homes/carbon-4.4.40"
+
+// startLate starts the server in a Carbon home without waiting for it, at a
+// free offset given as -DportOffset (the home's carbon.xml says 0).
+func startLate(t *testing.T, launcher bool, props map[string]string) *carbonlike.Server {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a JVM")
 	}
 	off := carbonlike.FreeOffset(t, "carbon")
-	s := carbonlike.Start(t, carbonlike.Options{Offset: off, OffsetSet: true, NoWait: true, Props: props})
-	return s, carbonSpec(t, off)
+	return carbonlike.Start(t, carbonlike.Options{Offset: off, OffsetSet: true, NoWait: true, Props: props,
+		HomeFrom: kernelHome, Launcher: launcher})
+}
+
+// homeRequest is `wait --carbon-home HOME`, begun at since.
+func homeRequest(home string, since time.Time) target.Request {
+	return target.Request{CarbonHome: target.Value{Value: home, Origin: "test --carbon-home"}, Since: since}
+}
+
+// TestCarbonlikeWaitBegunBeforeTheJVM: the wait starts from the home's
+// files (offset 0) before the JVM exists; when the server appears with
+// -DportOffset=N, the wait switches to its offset and is ready there.
+func TestCarbonlikeWaitBegunBeforeTheJVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a JVM")
+	}
+	home := t.TempDir()
+	if err := os.CopyFS(home, os.DirFS(filepath.Join("..", "..", kernelHome))); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	first, opt := resolved(t, homeRequest(home, time.Now()), Options{Timeout: 2 * time.Minute, Progress: rec})
+	if first.Server != nil || first.Spec.Offset.Value != 0 || first.Missing == "" {
+		t.Fatalf("before the JVM: server %+v, offset %d (%s), missing %q; want none, 0 from carbon.xml, and why",
+			first.Server, first.Spec.Offset.Value, first.Spec.Offset.From, first.Missing)
+	}
+	done := make(chan Result, 1)
+	go func() { done <- Until(context.Background(), first, opt) }()
+	time.Sleep(200 * time.Millisecond) // the wait polls offset 0's ports by now
+	off := carbonlike.FreeOffset(t, "carbon")
+	srv := carbonlike.Start(t, carbonlike.Options{Home: home, Offset: off, OffsetSet: true})
+	res := <-done
+	if res.Reason != Ready {
+		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
+	}
+	if got := res.Report.Target.Spec.Offset; got.Value != srv.Offset || !strings.Contains(got.From, "command line") {
+		t.Errorf("ready at offset %d (from %s), want the server's %d from its command line", got.Value, got.From, srv.Offset)
+	}
+	if rec.index(fmt.Sprintf("the server runs with offset %d", srv.Offset)) < 0 {
+		t.Errorf("no event for the switch to offset %d; events:\n%s", srv.Offset, rec)
+	}
+	for _, r := range res.Report.Results {
+		if r.Port.Need == expect.Required && (r.Owner == nil || r.Owner.PID != srv.PID) {
+			t.Errorf("%s held by %+v, want the server %d", r.Port.Label(), r.Owner, srv.PID)
+		}
+	}
 }
 
 func TestCarbonlikeDelayedStart(t *testing.T) {
 	start := time.Now()
-	srv, spec := startLate(t, map[string]string{"carbonlike.delay": "1500"})
+	srv := startLate(t, false, map[string]string{"carbonlike.delay": "1500"})
 	rec := &recorder{}
-	res := Until(context.Background(), spec, Options{Timeout: 2 * time.Minute, Server: ByHome(srv.Home, start), Progress: rec})
+	first, opt := resolved(t, homeRequest(srv.Home, start), Options{Timeout: 2 * time.Minute, Progress: rec})
+	res := Until(context.Background(), first, opt)
 	if res.Reason != Ready {
 		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
 	}
@@ -77,12 +129,16 @@ func TestCarbonlikeDelayedStart(t *testing.T) {
 	}
 }
 
+// TestCarbonlikeExitDuringTheWait: the server crashes under its start
+// script's loop; the loop ends (status 1 is no restart), and the wait fails
+// at once with the log, not after the restart grace.
 func TestCarbonlikeExitDuringTheWait(t *testing.T) {
 	start := time.Now()
-	srv, spec := startLate(t, map[string]string{"carbonlike.delay": "60000", "carbonlike.exitAfter": "1000"})
+	srv := startLate(t, true, map[string]string{"carbonlike.delay": "60000", "carbonlike.exitAfter": "1000"})
 	exitedAt := make(chan time.Time, 1)
 	go func() { <-srv.Exited(); exitedAt <- time.Now() }()
-	res := Until(context.Background(), spec, Options{Timeout: 2 * time.Minute, Server: ByHome(srv.Home, start)})
+	first, opt := resolved(t, homeRequest(srv.Home, start), Options{Timeout: 2 * time.Minute, RestartGrace: time.Minute})
+	res := Until(context.Background(), first, opt)
 	returned := time.Now()
 	if res.Reason != ServerExited || res.Exit == nil {
 		t.Fatalf("reason %s (%s)", res.Reason, res.Detail)
@@ -95,8 +151,8 @@ func TestCarbonlikeExitDuringTheWait(t *testing.T) {
 	}
 	select {
 	case at := <-exitedAt:
-		// pidfd fires when the process exits, before its parent reaps it: the
-		// wait may end first. Either way, within a second, not at the timeout.
+		// The launcher exits right after its JVM; the wait sees the JVM's exit
+		// first. Either way, within a second, not at the restart grace.
 		if returned.Sub(at) > time.Second {
 			t.Errorf("the wait ended %s after the server exited", returned.Sub(at))
 		}
@@ -105,10 +161,38 @@ func TestCarbonlikeExitDuringTheWait(t *testing.T) {
 	}
 }
 
+// TestCarbonlikeRestartIsFollowed: the first JVM exits with status 121, as
+// Carbon does on a restart, and the start script's loop starts a new one: the
+// wait follows the new JVM and is ready on it.
+func TestCarbonlikeRestartIsFollowed(t *testing.T) {
+	start := time.Now()
+	srv := startLate(t, true, map[string]string{"carbonlike.restartAfter": "700"})
+	rec := &recorder{}
+	first, opt := resolved(t, homeRequest(srv.Home, start), Options{Timeout: 2 * time.Minute, Progress: rec})
+	res := Until(context.Background(), first, opt)
+	if res.Reason != Ready {
+		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
+	}
+	second := srv.JVMPID(t)
+	if second == srv.PID {
+		t.Fatalf("the pid file still names the first JVM %d: no restart happened", srv.PID)
+	}
+	if len(res.Restarts) != 1 || !strings.HasPrefix(res.Restarts[0], fmt.Sprintf("pid %d -> pid %d", srv.PID, second)) {
+		t.Errorf("restarts %q, want pid %d -> pid %d; events:\n%s", res.Restarts, srv.PID, second, rec)
+	}
+	if res.Server == nil || res.Server.PID != second {
+		t.Errorf("server %+v, want the new JVM %d", res.Server, second)
+	}
+	if rec.index(fmt.Sprintf("restarted (pid %d -> pid %d)", srv.PID, second)) < 0 {
+		t.Errorf("no restart event; events:\n%s", rec)
+	}
+}
+
 func TestCarbonlikeCrashBeforeItIsFound(t *testing.T) {
 	start := time.Now()
-	srv, spec := startLate(t, map[string]string{"carbonlike.delay": "60000", "carbonlike.exitAfter": "0"})
-	res := Until(context.Background(), spec, Options{Timeout: 2 * time.Minute, Server: ByHome(srv.Home, start)})
+	srv := startLate(t, false, map[string]string{"carbonlike.delay": "60000", "carbonlike.exitAfter": "0"})
+	first, opt := resolved(t, homeRequest(srv.Home, start), Options{Timeout: 2 * time.Minute})
+	res := Until(context.Background(), first, opt)
 	// Found and then seen exiting, or found only as a fresh pid file naming a
 	// dead pid: both must end the wait at once, with the log.
 	if res.Reason != ServerExited || res.Exit == nil || !strings.Contains(strings.Join(res.Exit.LogTail, "\n"), "simulated crash") {
@@ -137,7 +221,7 @@ func TestCarbonlikeNoLeakAfterAThousandPolls(t *testing.T) {
 	fdsBefore := openFDs(t)
 	dials, waits := 0, 0
 	for dials < 1000 {
-		res := Until(context.Background(), spec, Options{Timeout: 30 * time.Second})
+		res := Until(context.Background(), at(spec), Options{Timeout: 30 * time.Second})
 		if res.Reason != Ready {
 			t.Fatalf("wait %d: %s (%s)", waits, res.Reason, res.Detail)
 		}

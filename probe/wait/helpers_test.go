@@ -1,6 +1,7 @@
 package wait
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe/procs/procstest"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 func TestMain(m *testing.M) {
@@ -121,6 +123,35 @@ func adhoc(t testing.TB, ports ...int) expect.Spec {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// at is the target of spec on 127.0.0.1, no server looked for.
+func at(spec expect.Spec) target.Target { return target.Target{Spec: spec, Host: "127.0.0.1"} }
+
+// resolved resolves req as a command does, and gives the wait the same
+// request as its resolver.
+func resolved(t testing.TB, req target.Request, opt Options) (target.Target, Options) {
+	t.Helper()
+	first, err := target.Resolve(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Resolve = func(ctx context.Context, prev *target.Server) (target.Target, error) {
+		r := req
+		r.Previous = prev
+		return target.Resolve(ctx, r)
+	}
+	return first, opt
+}
+
+// portsRequest checks ports as given (profile none), the server named by the caller.
+func portsRequest(ports ...int) target.Request {
+	list := make([]string, len(ports))
+	for i, p := range ports {
+		list[i] = fmt.Sprint(p)
+	}
+	return target.Request{Profile: target.Value{Value: expect.NoProfile, Origin: "test"},
+		Ports: target.Value{Value: strings.Join(list, ","), Origin: "test"}, Since: time.Now()}
 }
 
 // recorder keeps every progress event.

@@ -39,6 +39,9 @@ func WriteText(w io.Writer, r Result, st render.Style) error {
 		}
 		fmt.Fprintf(&b, "server: %s (exit watched by %s)\n", r.Server.What, watched)
 	}
+	for _, rs := range r.Restarts {
+		fmt.Fprintf(&b, "restarted: %s (a new JVM of the same home, started by its launcher)\n", rs)
+	}
 	if e := r.Exit; e != nil {
 		switch {
 		case e.LogErr != "":
@@ -98,10 +101,14 @@ func WriteJSON(w io.Writer, r Result) error {
 		Dials       int             `json:"dials"`
 		QuickChecks int             `json:"quick_checks"`
 		Server      *jsonServer     `json:"server"`
+		Restarts    []string        `json:"restarts"`
 		Exit        *jsonExit       `json:"exit"`
 		Check       json.RawMessage `json:"check"`
 	}{Schema: Schema, Ready: r.Reason == Ready, Reason: r.Reason, Detail: r.Detail, ElapsedMS: ms(r.Elapsed),
-		TimeoutMS: ms(r.Timeout), Dials: r.Dials, QuickChecks: r.Gates, Check: check.Bytes()}
+		TimeoutMS: ms(r.Timeout), Dials: r.Dials, QuickChecks: r.Gates, Restarts: r.Restarts, Check: check.Bytes()}
+	if doc.Restarts == nil {
+		doc.Restarts = []string{}
+	}
 	if s := r.Server; s != nil {
 		doc.Server = &jsonServer{s.PID, s.What, s.LogPath, r.Watch}
 	}
@@ -128,6 +135,7 @@ func WriteJUnit(w io.Writer, r Result, started time.Time) error {
 			{Name: "wait.elapsed", Value: r.Elapsed.Round(time.Millisecond).String()},
 			{Name: "wait.timeout", Value: r.Timeout.String()},
 			{Name: "wait.dials", Value: fmt.Sprint(r.Dials)},
+			{Name: "wait.restarts", Value: fmt.Sprint(len(r.Restarts))},
 		},
 	}
 	waitCase := render.JUnitCase{Name: "ready within " + r.Timeout.String(), Time: r.Elapsed, Text: r.Detail}

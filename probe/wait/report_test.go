@@ -20,7 +20,7 @@ func golden(t *testing.T, name string, got []byte) { t.Helper(); goldenfile.Chec
 // results are fixed, so output does not depend on timing.
 func results(t *testing.T) map[string]Result {
 	spec := adhoc(t, 8290, 8253)
-	up := probe.Report{Spec: spec, Host: "127.0.0.1", Timeout: 2 * time.Second, Elapsed: 1200 * time.Microsecond,
+	up := probe.Report{Target: at(spec), Timeout: 2 * time.Second, Elapsed: 1200 * time.Microsecond,
 		Results: []probe.Result{{Port: spec.Ports[0], State: probe.Bound, Latency: 150 * time.Microsecond}, {Port: spec.Ports[1], State: probe.Bound, Latency: 170 * time.Microsecond}}}
 	down := up
 	down.Results = []probe.Result{up.Results[0], {Port: spec.Ports[1], State: probe.Refused, Detail: "nothing listens", Latency: 90 * time.Microsecond}}
@@ -28,6 +28,8 @@ func results(t *testing.T) map[string]Result {
 	return map[string]Result{
 		"ready": {Reason: Ready, Detail: "ready after 1.234s: 2 of 2 required ports up", Report: up, Elapsed: 1234 * time.Millisecond,
 			Timeout: 5 * time.Minute, Dials: 6, Gates: 240, Server: server, Watch: "pidfd"},
+		"restarted": {Reason: Ready, Detail: "ready after 9.876s: 2 of 2 required ports up", Report: up, Elapsed: 9876 * time.Millisecond,
+			Timeout: 5 * time.Minute, Dials: 9, Gates: 400, Server: server, Watch: "pidfd", Restarts: []string{"pid 4200 -> pid 4242 after 4.5s"}},
 		"timeout": {Reason: TimedOut, Detail: "timed out after 5s: 1 of 2 required ports up", Report: down, Elapsed: 5 * time.Second,
 			Timeout: 5 * time.Second, Dials: 3, Gates: 500},
 		"exited": {Reason: ServerExited, Detail: "the server (" + server.What + ") exited 3.2s into the wait", Report: down,

@@ -1,5 +1,12 @@
 // Package wait polls a Carbon server's ports until the verdict `check` gives
-// is healthy, the deadline passes, or the server process exits.
+// is healthy, the deadline passes, or the server process exits and no
+// restart follows.
+//
+// Which server, which ports: the target, resolved again (through the
+// Resolver the caller gives) while no server is found, so that a server
+// started after the wait began is followed at its own offset, and when the
+// watched JVM exits, so that a restart (a new JVM of the same home) is
+// followed too.
 //
 // How it polls (docs/wait.md has the reasons and the measurements):
 //   - every port's first dial is a full probe of that port, at a jittered
@@ -19,52 +26,56 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 // Defaults for Options.
 const (
-	DefaultTimeout    = 5 * time.Minute
-	DefaultInterval   = 10 * time.Millisecond
-	DefaultBackoff    = 25 * time.Millisecond
-	DefaultMaxBackoff = 250 * time.Millisecond
-	DefaultLogLines   = 20
+	DefaultTimeout      = 5 * time.Minute
+	DefaultInterval     = 10 * time.Millisecond
+	DefaultBackoff      = 25 * time.Millisecond
+	DefaultMaxBackoff   = 250 * time.Millisecond
+	DefaultLogLines     = 20
+	DefaultRestartGrace = 3 * time.Second
 )
 
 // Pending is the state of a port the wait ended before dialling.
 const Pending probe.State = "pending"
 
+// Resolver finds the target again: the wait calls it while no server is
+// found, once every port is up, and when the watched server exits (prev is
+// that server: a restart is a new process of its home).
+type Resolver func(ctx context.Context, prev *target.Server) (target.Target, error)
+
 // Options says how to wait.
 type Options struct {
-	Probe      probe.Options // host, per-dial deadline, concurrency: as for check
+	Probe      probe.Options // per-dial deadline, concurrency, verification: as for check
 	Timeout    time.Duration // the whole wait; default DefaultTimeout
 	Interval   time.Duration // re-check of a refusing port on a local host; default DefaultInterval
 	Backoff    time.Duration // first pause after a timeout or failure, doubling; default DefaultBackoff
 	MaxBackoff time.Duration // cap of the backoff; default DefaultMaxBackoff
-	Server     Locator       // the server process to watch; nil: the ports alone
-	// ServerLocalOnly watches Server only when the host is this machine's own
-	// (a --carbon-home given for its configuration says nothing of a remote host's processes).
-	ServerLocalOnly bool
-	LogLines        int      // log lines to show when the server exits; 0: DefaultLogLines, < 0: none
-	Progress        Progress // nil: none
-	// Discover finds the server process for the final check when Server has
-	// not found it, as `check` does (probe.Discover); nil: the final check
-	// only dials. Once Server has found the process, every dial checks that
-	// it is the one holding the port.
-	Discover func(context.Context) *probe.Discovery
+	LogLines   int           // log lines to show when the server exits; 0: DefaultLogLines, < 0: none
+	Progress   Progress      // nil: none
+	// Resolve finds the target again (see Resolver); nil: the first target
+	// holds for the whole wait and no server is looked for.
+	Resolve Resolver
+	// RestartGrace is how long a wait looks for the JVM that replaces one
+	// that exited (wso2server.sh starts a new one when the server exits with
+	// status 121) before it counts the exit as a crash; it stops looking at
+	// once when the exited JVM's launcher is gone too. 0: DefaultRestartGrace;
+	// < 0: an exit ends the wait at once.
+	RestartGrace time.Duration
 }
 
 func (o Options) withDefaults() Options {
-	if o.Probe.Host == "" {
-		o.Probe.Host = "127.0.0.1"
-	}
 	if o.Probe.Timeout <= 0 {
 		o.Probe.Timeout = probe.DefaultTimeout
 	}
@@ -87,6 +98,9 @@ func (o Options) withDefaults() Options {
 	if o.LogLines == 0 {
 		o.LogLines = DefaultLogLines
 	}
+	if o.RestartGrace == 0 {
+		o.RestartGrace = DefaultRestartGrace
+	}
 	return o
 }
 
@@ -104,16 +118,28 @@ const (
 // Result is the outcome of a wait. The wait itself never fails: every way it
 // can end is a Reason.
 type Result struct {
-	Reason  Reason
-	Detail  string       // why it ended, one line
-	Report  probe.Report // the final check when Ready; otherwise every port's last result
-	Elapsed time.Duration
-	Timeout time.Duration // the wait's own, Options.Timeout
-	Dials   int           // full dials, one per port dialled
-	Gates   int           // quick refusal checks of refusing local ports
-	Server  *Process      // the watched server; nil when none was known or found
-	Watch   string        // how its exit was watched: "pidfd", "/proc every 10ms"
-	Exit    *Exit         // when Reason is ServerExited
+	Reason   Reason
+	Detail   string       // why it ended, one line
+	Report   probe.Report // the final check when Ready; otherwise every port's last result
+	Elapsed  time.Duration
+	Timeout  time.Duration // the wait's own, Options.Timeout
+	Dials    int           // full dials, one per port dialled
+	Gates    int           // quick refusal checks of refusing local ports
+	Server   *Process      // the watched server; nil when none was known or found
+	Watch    string        // how its exit was watched: "pidfd", "/proc every 10ms"
+	Exit     *Exit         // when Reason is ServerExited
+	Restarts []string      // "pid 4242 -> pid 4300 after 12.3s", one per restart followed
+}
+
+// Process is the server process a wait watches, as the report shows it.
+type Process struct {
+	PID     int
+	What    string // for people: "mi pid 4242, home /opt/mi, offset 3 (...)"
+	LogPath string // the server's log; "" when its home is unknown
+}
+
+func processOf(s *target.Server) *Process {
+	return &Process{PID: s.PID, What: s.Describe(), LogPath: s.LogPath()}
 }
 
 // Exit is what is known of a server that exited during the wait.
@@ -146,6 +172,7 @@ func (p *port) wantsDial() bool {
 }
 
 type dialDone struct {
+	gen     int // the port set it belongs to: a result for an older set is dropped
 	i       int
 	res     probe.Result
 	ok      bool
@@ -153,13 +180,19 @@ type dialDone struct {
 	hostErr string
 }
 
+type finalDone struct {
+	gen int
+	rep probe.Report
+}
+
 type located struct {
-	proc Process
-	err  error
+	t   target.Target
+	err error
 }
 
 type waiter struct {
-	spec     expect.Spec
+	tg       target.Target // what is waited for; it changes as the server is found
+	gen      int           // bumped whenever tg's port set changes
 	opt      Options
 	start    time.Time
 	ports    []*port // the ports a check dials (not off), in spec order
@@ -167,37 +200,34 @@ type waiter struct {
 	local    bool
 	inflight int
 	res      Result
-	notYet   bool             // "looking for the server" was said
-	disc     *probe.Discovery // the located server, for the ownership checks of every dial
+	notYet   bool // "looking for the server" was said
 }
 
-// Until polls spec's ports until the check is healthy, the timeout passes,
-// the server exits, or ctx ends (then Reason is Cancelled).
-func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
+// Until polls the target's ports until the check is healthy, the timeout
+// passes, the server exits (and no restart follows), or ctx ends (then Reason
+// is Cancelled). first is the target as resolved before the wait; as the
+// server appears or restarts, opt.Resolve gives the target again.
+func Until(ctx context.Context, first target.Target, opt Options) Result {
 	opt = opt.withDefaults()
-	w := &waiter{spec: spec, opt: opt, start: time.Now()}
-	for i, p := range spec.Ports {
-		if p.Need != expect.Off {
-			w.ports = append(w.ports, &port{spec: i, port: p, required: p.Need == expect.Required, backoff: opt.Backoff})
-		}
-	}
+	w := &waiter{tg: first, opt: opt, start: time.Now()}
+	w.setPorts()
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	var wg sync.WaitGroup
 	var watched *watcher
+	stopWatch := func() {
+		if watched != nil {
+			watched.stop()
+			watched = nil
+		}
+	}
 	defer func() {
 		cancel()
 		wg.Wait() // every dial has seen the cancel and closed its socket
-		if watched != nil {
-			watched.stop()
-		}
+		stopWatch()
 	}()
 
-	w.addrs, w.local = localAddrs(ctx, opt.Probe)
-	if opt.ServerLocalOnly && !w.local {
-		opt.Server = nil
-		w.opt.Server = nil
-	}
+	w.addrs, w.local = target.Locality(ctx, first.Host, opt.Probe.Timeout)
 	span := opt.Backoff
 	if w.local {
 		span = opt.Interval
@@ -206,24 +236,54 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 		p.next = w.start.Add(rand.N(span))
 	}
 	if opt.Progress != nil {
-		w.event("waiting for %d required port(s) on %s (timeout %s)", w.required(), opt.Probe.Host, opt.Timeout)
+		w.event("waiting for %d required port(s) on %s (timeout %s)", w.required(), first.Host, opt.Timeout)
+	}
+	if g := first.Gone; g != nil && first.Server == nil {
+		return w.gone(g)
 	}
 
-	results := make(chan dialDone, len(w.ports)) // one dial per port at a time: sends never block
-	finals := make(chan probe.Report, 1)
+	results := make(chan dialDone, 64)
+	finals := make(chan finalDone, 1)
 	found := make(chan located, 1)
 	var exited <-chan struct{}
 	finalInflight := false
 	finalNext, finalBackoff := time.Time{}, opt.Backoff
-	locating, locInflight := opt.Server != nil, false
-	// With a server to watch, the first look for it comes before any verdict:
-	// a wrong --pid or an ambiguous --cmd-match is reported even when the
-	// ports are up at once. A server not found yet does not hold the wait.
-	looked := opt.Server == nil
-	// And once every port is up, one more look before the final check: the
-	// server that bound them is running now, and the verdict should know it.
-	lookedUp := false
-	locNext, locBackoff := w.start, opt.Backoff
+	// Look again while no server is found on a host whose processes can be
+	// read, and, once every port is up, once more before the final check:
+	// the server that bound them runs now, and the verdict should know it.
+	locating := opt.Resolve != nil && first.Server == nil && first.Looked
+	locInflight, lookedUp := false, false
+	locNext, locBackoff := w.start.Add(opt.Backoff), opt.Backoff
+	// restarting is the server that exited while a restart is looked for.
+	var restarting *target.Server
+	var exitedAt time.Time
+	watchServer := func(s *target.Server) *Result {
+		wt, err := watch(s.PID, opt.Interval)
+		if errors.Is(err, errGone) {
+			if opt.Resolve != nil && opt.RestartGrace > 0 && s.Restartable() {
+				restarting, exitedAt = s, time.Now()
+				locating, locNext = true, time.Now()
+				w.event("the server (%s) exited before it could be watched; looking for the JVM that replaces it", s.Describe())
+				return nil
+			}
+			r := w.gone(&target.Gone{PID: s.PID, LogPath: s.LogPath(),
+				Why: fmt.Sprintf("the server (%s) exited before it could be watched", s.Describe())})
+			return &r
+		}
+		w.res.Server = processOf(s)
+		if err != nil {
+			w.event("found the server, %s, but cannot watch it: %v", s.Describe(), err)
+			return nil
+		}
+		watched, exited, w.res.Watch = wt, wt.exited, wt.how
+		w.event("watching the server: %s", s.Describe())
+		return nil
+	}
+	if s := first.Server; s != nil {
+		if r := watchServer(s); r != nil {
+			return *r
+		}
+	}
 
 	// Refusing ports are quick-checked on a ticker: a periodic timer costs the
 	// runtime less than re-arming one every interval (docs/wait.md). The
@@ -259,40 +319,36 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 				w.inflight++
 				w.res.Dials++
 				wg.Add(1)
-				popt := w.opt.Probe
-				popt.Discovery = w.disc
+				one, gen, pp := w.tg, w.gen, p.port
 				go func() {
 					defer wg.Done()
-					results <- w.dial(ctx, i, popt)
+					results <- w.dial(ctx, one, gen, i, pp)
 				}()
 			}
 		}
 		allUp := w.allRequiredUp()
-		if allUp && locating && !locInflight && !lookedUp {
+		if allUp && locating && !locInflight && !lookedUp && restarting == nil {
 			locNext = now
 		}
 		if locating && !locInflight && !now.Before(locNext) {
 			locInflight = true
 			wg.Add(1)
+			prev := restarting
 			go func() {
 				defer wg.Done()
-				p, err := opt.Server.Locate()
-				found <- located{p, err}
+				t, err := opt.Resolve(ctx, prev)
+				found <- located{t, err}
 			}()
 		}
-		finalDue := !finalInflight && looked && (!locating || lookedUp) && allUp
+		finalDue := !finalInflight && (!locating || lookedUp) && restarting == nil && allUp
 		if finalDue && !now.Before(finalNext) {
 			finalInflight = true
 			w.res.Dials += len(w.ports)
 			wg.Add(1)
-			popt, disc := w.opt.Probe, w.disc
+			tg, gen := w.tg, w.gen
 			go func() {
 				defer wg.Done()
-				if disc == nil && opt.Discover != nil {
-					disc = opt.Discover(ctx)
-				}
-				popt.Discovery = disc
-				finals <- probe.Check(ctx, spec, popt)
+				finals <- finalDone{gen, probe.Check(ctx, tg, w.opt.Probe)}
 			}()
 		}
 
@@ -329,25 +385,30 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 			if parent.Err() != nil {
 				return w.end(Cancelled, fmt.Sprintf("interrupted after %s: %s", w.elapsed(), w.upText()))
 			}
+			if restarting != nil {
+				return w.gone(w.exitOf(restarting, exitedAt))
+			}
 			return w.end(TimedOut, fmt.Sprintf("timed out after %s: %s", opt.Timeout, w.upText()))
 
 		case d := <-results:
 			w.inflight--
+			if d.gen != w.gen {
+				break // a dial of a port set the target no longer has
+			}
 			w.ports[d.i].inflight = false
 			if ctx.Err() == nil { // a dial cut short by the deadline is not news
 				w.apply(d, time.Now())
 			}
 
-		case rep := <-finals:
+		case f := <-finals:
 			finalInflight = false
+			if f.gen != w.gen || restarting != nil {
+				break
+			}
+			rep := f.rep
 			if rep.Healthy() {
 				w.res.Report = rep
 				return w.end(Ready, fmt.Sprintf("ready after %s: %s", w.elapsed(), w.upText()))
-			}
-			if w.disc == nil && rep.Discovery != nil && rep.Discovery.Server != nil {
-				// The final check found the server: from now on every dial asks
-				// who holds its port, so a port held by another process stays down.
-				w.disc = rep.Discovery
 			}
 			if ctx.Err() == nil && w.applyFinal(rep, time.Now()) {
 				lookedUp = false
@@ -358,48 +419,54 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 			}
 
 		case l := <-found:
-			locInflight, looked = false, true
+			locInflight = false
 			lookedUp = w.allRequiredUp()
-			var gone *GoneError
+			t := l.t
 			switch {
-			case l.err == nil:
+			case l.err != nil:
+				return w.end(ServerUnknown, "cannot tell which server process to watch: "+oneLine(l.err))
+			case t.Server != nil && (restarting == nil || t.Server.PID != restarting.PID):
 				locating = false
-				proc := l.proc
-				wt, err := watch(proc.PID, opt.Interval)
-				if errors.Is(err, errGone) {
-					return w.gone(&GoneError{PID: proc.PID, LogPath: proc.LogPath,
-						Why: fmt.Sprintf("the server (%s) exited before it could be watched", proc.What)})
+				if restarting != nil {
+					w.res.Restarts = append(w.res.Restarts, fmt.Sprintf("pid %d -> pid %d after %s", restarting.PID, t.Server.PID, w.elapsed()))
+					w.event("restarted (pid %d -> pid %d)", restarting.PID, t.Server.PID)
+					restarting = nil
 				}
-				w.res.Server = &proc
-				if d := probe.Discover(ctx, opt.Probe.Host, probe.Selector{PID: proc.PID, PIDOrigin: "the watched server, pid"}); d.Server != nil {
-					w.disc = &d
+				w.retarget(t, time.Now())
+				if r := watchServer(t.Server); r != nil {
+					return *r
 				}
-				if err != nil {
-					w.event("found the server, %s, but cannot watch it: %v", proc.What, err)
-					break
+			case restarting != nil:
+				if time.Since(exitedAt) >= opt.RestartGrace || !launcherAlive(restarting) {
+					return w.gone(w.exitOf(restarting, exitedAt))
 				}
-				watched, exited, w.res.Watch = wt, wt.exited, wt.how
-				w.event("watching the server: %s", proc.What)
-			case errors.Is(l.err, ErrNotYet):
+				locNext = time.Now().Add(opt.Backoff)
+			case t.Gone != nil:
+				return w.gone(t.Gone)
+			default:
 				if !w.notYet {
 					w.notYet = true
-					w.event("looking for %s: %v", opt.Server, l.err)
+					why := t.Missing
+					if why == "" {
+						why = strings.Join(t.Notes, "; ")
+					}
+					w.event("looking for %s: %s", orText(t.Named, "a Carbon server on this host"), why)
 				}
 				locNext = time.Now().Add(locBackoff)
 				locBackoff = min(2*locBackoff, opt.MaxBackoff)
-			case errors.As(l.err, &gone):
-				return w.gone(gone)
-			case errors.Is(l.err, procs.ErrUnsupported):
-				locating = false
-				w.event("cannot watch the server here: %v", l.err)
-			default:
-				return w.end(ServerUnknown, fmt.Sprintf("cannot tell which server process to watch: %v", l.err))
 			}
 
 		case <-exited:
-			s := w.res.Server
-			return w.gone(&GoneError{PID: s.PID, LogPath: s.LogPath,
-				Why: fmt.Sprintf("the server (%s) exited %s into the wait", s.What, w.elapsed())})
+			s := w.tg.Server
+			stopWatch()
+			exited = nil
+			if opt.Resolve == nil || opt.RestartGrace < 0 || !s.Restartable() {
+				return w.gone(w.exitOf(s, time.Now()))
+			}
+			restarting, exitedAt = s, time.Now()
+			locating, locNext, locInflight = true, exitedAt, false
+			w.down()
+			w.event("the server (pid %d) exited %s into the wait; looking for the JVM that replaces it (up to %s)", s.PID, w.elapsed(), opt.RestartGrace)
 
 		case <-timer.C:
 			armed = time.Time{}
@@ -409,6 +476,82 @@ func Until(ctx context.Context, spec expect.Spec, opt Options) Result {
 		}
 	}
 }
+
+// exitOf says how a server that exited ends the wait.
+func (w *waiter) exitOf(s *target.Server, at time.Time) *target.Gone {
+	return &target.Gone{PID: s.PID, LogPath: s.LogPath(),
+		Why: fmt.Sprintf("the server (%s) exited %s into the wait", s.Describe(), at.Sub(w.start).Round(time.Millisecond))}
+}
+
+// launcherAlive tells whether the process that started s still runs: a
+// start script's loop that may start the next JVM. A server whose launcher
+// is unknown or was init (a daemon) gets the whole grace period.
+func launcherAlive(s *target.Server) bool {
+	if s.Parent <= 1 {
+		return true
+	}
+	return procs.Running(s.Parent)
+}
+
+// setPorts makes the port states for the target's spec.
+func (w *waiter) setPorts() {
+	w.ports = w.ports[:0]
+	for i, p := range w.tg.Spec.Ports {
+		if p.Need != expect.Off {
+			w.ports = append(w.ports, &port{spec: i, port: p, required: p.Need == expect.Required, backoff: w.opt.Backoff})
+		}
+	}
+}
+
+// retarget takes a target resolved again: when its ports differ (the server
+// runs at another offset than the files say), polling starts over on them.
+func (w *waiter) retarget(t target.Target, now time.Time) {
+	old := w.tg.Spec
+	w.tg = t
+	if sameKeys(old.Ports, t.Spec.Ports) {
+		// Same numbers: only the ports' words may differ (where the offset came from).
+		for _, p := range w.ports {
+			p.port = t.Spec.Ports[p.spec]
+		}
+		return
+	}
+	w.gen++
+	w.ports = nil
+	w.setPorts()
+	for _, p := range w.ports {
+		p.next = now
+	}
+	w.event("the server runs with offset %d (%s): waiting for its ports now", t.Spec.Offset.Value, t.Spec.Offset.From)
+}
+
+// down sends every port back to being polled: the server that bound them exited.
+func (w *waiter) down() {
+	now := time.Now()
+	for _, p := range w.ports {
+		p.up, p.gated, p.next, p.backoff = false, false, now, w.opt.Backoff
+	}
+}
+
+func sameKeys(a, b []expect.Port) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key() != b[i].Key() || a[i].Need != b[i].Need {
+			return false
+		}
+	}
+	return true
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 // quickCheck re-checks the refusing ports of a local host. Only one of them,
 // the sentinel, is checked at each tick: the wait is over only when every
@@ -444,19 +587,22 @@ func (w *waiter) quickCheck(now time.Time) {
 }
 
 // dial makes one full probe of one port: the same code path and verdict
-// rules as `check`, so that "up" here means what it means there.
-func (w *waiter) dial(ctx context.Context, i int, popt probe.Options) dialDone {
-	one := w.spec
-	one.Ports = []expect.Port{w.ports[i].port}
-	rep := probe.Check(ctx, one, popt)
-	d := dialDone{i: i, res: rep.Results[0]}
-	err := rep.Err()
-	d.ok = err == nil
-	if err != nil {
-		d.problem = firstLine(err)
-	}
+// rules as `check`, so that "up" here means what it means there. Once the
+// server is known, the socket table says who holds the port, and a port held
+// by another process stays down.
+func (w *waiter) dial(ctx context.Context, one target.Target, gen, i int, p expect.Port) dialDone {
+	one.Spec.Ports = []expect.Port{p}
+	one.Looked = one.Looked && one.Server != nil
+	rep := probe.Check(ctx, one, w.opt.Probe)
+	d := dialDone{gen: gen, i: i, res: rep.Results[0]}
+	err := rep.PortErr(d.res)
 	if rep.HostErr != "" {
 		d.res.State, d.res.Detail, d.hostErr = probe.Failed, rep.HostErr, rep.HostErr
+		err = errors.New(rep.HostErr)
+	}
+	d.ok = err == nil
+	if err != nil {
+		d.problem = err.Error()
 	}
 	return d
 }
@@ -480,15 +626,6 @@ func (w *waiter) apply(d dialDone, now time.Time) {
 	p.problem = d.problem
 }
 
-// firstLine is the first problem of a verdict's error.
-func firstLine(err error) string {
-	var m interface{ WrappedErrors() []error }
-	if errors.As(err, &m) && len(m.WrappedErrors()) > 0 {
-		return m.WrappedErrors()[0].Error()
-	}
-	return err.Error()
-}
-
 // applyFinal takes the final check's results; a required port that failed it
 // goes back to being polled. It reports whether any did.
 func (w *waiter) applyFinal(rep probe.Report, now time.Time) bool {
@@ -500,7 +637,7 @@ func (w *waiter) applyFinal(rep probe.Report, now time.Time) bool {
 			p.hostErr = rep.HostErr
 		}
 		p.last = r
-		err := (probe.Report{Spec: rep.Spec, Host: rep.Host, Results: []probe.Result{r}}).Err()
+		err := rep.PortErr(r)
 		if rep.HostErr != "" {
 			err = errors.New(rep.HostErr)
 		}
@@ -508,7 +645,7 @@ func (w *waiter) applyFinal(rep probe.Report, now time.Time) bool {
 			p.up = false
 			requeued = true
 			w.schedule(p, now)
-			p.problem = firstLine(err)
+			p.problem = err.Error()
 			w.event("the final check failed: %s", p.problem)
 		}
 	}
@@ -577,7 +714,7 @@ func (w *waiter) upText() string {
 func (w *waiter) elapsed() time.Duration { return time.Since(w.start).Round(time.Millisecond) }
 
 // gone ends the wait for a server that exited, with the last lines of its log.
-func (w *waiter) gone(g *GoneError) Result {
+func (w *waiter) gone(g *target.Gone) Result {
 	ex := &Exit{PID: g.PID, After: w.elapsed(), Why: g.Why, LogPath: g.LogPath}
 	switch {
 	case w.opt.LogLines < 0:
@@ -608,9 +745,10 @@ func (w *waiter) end(reason Reason, detail string) Result {
 // lastReport is what the wait knew of every port when it ended: each port's
 // latest result, never a new dial (a silent port would add its whole deadline).
 func (w *waiter) lastReport() probe.Report {
-	rep := probe.Report{Spec: w.spec, Host: w.opt.Probe.Host, Timeout: w.opt.Probe.Timeout,
-		Results: make([]probe.Result, len(w.spec.Ports)), Elapsed: time.Since(w.start)}
-	for i, p := range w.spec.Ports {
+	spec := w.tg.Spec
+	rep := probe.Report{Target: w.tg, Timeout: w.opt.Probe.Timeout,
+		Results: make([]probe.Result, len(spec.Ports)), Elapsed: time.Since(w.start)}
+	for i, p := range spec.Ports {
 		rep.Results[i] = probe.Result{Port: p, State: probe.Skipped, Detail: p.Condition}
 	}
 	hostErr, dialled := "", 0
@@ -634,33 +772,3 @@ func (w *waiter) lastReport() probe.Report {
 	return rep
 }
 
-// localAddrs resolves the host once and tells whether every address is this
-// host's own: only then does a refusal cost the server nothing, so that a
-// refusing port may be re-checked every interval.
-func localAddrs(ctx context.Context, opt probe.Options) ([]netip.Addr, bool) {
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(opt.Host); err == nil {
-		addrs = []netip.Addr{a}
-	} else {
-		ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
-		defer cancel()
-		if addrs, err = net.DefaultResolver.LookupNetIP(ctx, "ip", opt.Host); err != nil {
-			return nil, false
-		}
-	}
-	own := map[netip.Addr]bool{}
-	if ifaddrs, err := net.InterfaceAddrs(); err == nil {
-		for _, ia := range ifaddrs {
-			if pfx, err := netip.ParsePrefix(ia.String()); err == nil {
-				own[pfx.Addr().Unmap()] = true
-			}
-		}
-	}
-	for _, a := range addrs {
-		a = a.Unmap()
-		if !a.IsLoopback() && !own[a.WithZone("")] {
-			return addrs, false
-		}
-	}
-	return addrs, len(addrs) > 0
-}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +15,14 @@ import (
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/procs/procstest"
+	"github.com/carbonprobe/carbonprobe/target"
 )
 
 func TestReadyAfterTheLastPortBinds(t *testing.T) {
 	ports := []*late{lateListener(t, 300*time.Millisecond), lateListener(t, 500*time.Millisecond), lateListener(t, 700*time.Millisecond)}
 	spec := adhoc(t, ports[0].Port, ports[1].Port, ports[2].Port)
 	rec := &recorder{}
-	res := Until(context.Background(), spec, Options{Timeout: 30 * time.Second, Progress: rec})
+	res := Until(context.Background(), at(spec), Options{Timeout: 30 * time.Second, Progress: rec})
 	returned := time.Now()
 	if res.Reason != Ready {
 		t.Fatalf("reason %s (%s), want ready; events:\n%s", res.Reason, res.Detail, rec)
@@ -66,7 +66,7 @@ func TestTimeoutIsHonouredWithTheLastReport(t *testing.T) {
 	up := lateListener(t, 0)
 	const timeout = 400 * time.Millisecond
 	start := time.Now()
-	res := Until(context.Background(), adhoc(t, up.Port, down.Port), Options{Timeout: timeout})
+	res := Until(context.Background(), at(adhoc(t, up.Port, down.Port)), Options{Timeout: timeout})
 	took := time.Since(start)
 	if res.Reason != TimedOut || res.Detail != "timed out after 400ms: 1 of 2 required ports up" {
 		t.Fatalf("reason %s, detail %q", res.Reason, res.Detail)
@@ -86,7 +86,7 @@ func TestTimeoutIsHonouredWithTheLastReport(t *testing.T) {
 func TestRefusingLocalPortIsCheckedCheaplyAndReportedOnce(t *testing.T) {
 	down := lateListener(t, -1)
 	rec := &recorder{}
-	res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 500 * time.Millisecond, Progress: rec})
+	res := Until(context.Background(), at(adhoc(t, down.Port)), Options{Timeout: 500 * time.Millisecond, Progress: rec})
 	if res.Reason != TimedOut {
 		t.Fatalf("reason %s", res.Reason)
 	}
@@ -103,7 +103,7 @@ func TestRefusingLocalPortIsCheckedCheaplyAndReportedOnce(t *testing.T) {
 // elapsed/interval times).
 func TestOneSentinelIsQuickCheckedPerInterval(t *testing.T) {
 	ports := []int{lateListener(t, -1).Port, lateListener(t, -1).Port, lateListener(t, -1).Port}
-	res := Until(context.Background(), adhoc(t, ports...), Options{Timeout: 500 * time.Millisecond})
+	res := Until(context.Background(), at(adhoc(t, ports...)), Options{Timeout: 500 * time.Millisecond})
 	if res.Reason != TimedOut {
 		t.Fatalf("reason %s", res.Reason)
 	}
@@ -119,7 +119,7 @@ func TestTheSentinelBindingLastIsSeenAtOnce(t *testing.T) {
 	early := []*late{lateListener(t, 200*time.Millisecond), lateListener(t, 300*time.Millisecond)}
 	rec := &recorder{}
 	spec := adhoc(t, last.Port, early[0].Port, early[1].Port)
-	res := Until(context.Background(), spec, Options{Timeout: 30 * time.Second, Progress: rec})
+	res := Until(context.Background(), at(spec), Options{Timeout: 30 * time.Second, Progress: rec})
 	if res.Reason != Ready {
 		t.Fatalf("reason %s; events:\n%s", res.Reason, rec)
 	}
@@ -136,7 +136,7 @@ func TestTheSentinelBindingLastIsSeenAtOnce(t *testing.T) {
 
 func TestSilentPortBacksOff(t *testing.T) {
 	silent := testnet.Silent(t)
-	res := Until(context.Background(), adhoc(t, silent), Options{Timeout: time.Second,
+	res := Until(context.Background(), at(adhoc(t, silent)), Options{Timeout: time.Second,
 		Probe: probe.Options{Timeout: 100 * time.Millisecond}})
 	if res.Reason != TimedOut || res.Report.Results[0].State != probe.Timeout {
 		t.Fatalf("reason %s, state %s", res.Reason, res.Report.Results[0].State)
@@ -154,7 +154,7 @@ func TestFinalCheckSendsAPortThatWentDownBackToPolling(t *testing.T) {
 	<-early.listen
 	time.AfterFunc(200*time.Millisecond, early.Close) // up at the first dial, gone before the final check
 	rec := &recorder{}
-	res := Until(context.Background(), adhoc(t, early.Port, later.Port), Options{Timeout: 1500 * time.Millisecond, Progress: rec})
+	res := Until(context.Background(), at(adhoc(t, early.Port, later.Port)), Options{Timeout: 1500 * time.Millisecond, Progress: rec})
 	if res.Reason != TimedOut {
 		t.Fatalf("reason %s; events:\n%s", res.Reason, rec)
 	}
@@ -171,7 +171,7 @@ func TestOptionalPortsDoNotHoldTheWait(t *testing.T) {
 	down := lateListener(t, -1)
 	spec := adhoc(t, up.Port, down.Port)
 	spec.Ports[1].Need = expect.Optional
-	res := Until(context.Background(), spec, Options{Timeout: 10 * time.Second})
+	res := Until(context.Background(), at(spec), Options{Timeout: 10 * time.Second})
 	if res.Reason != Ready {
 		t.Fatalf("reason %s (%s)", res.Reason, res.Detail)
 	}
@@ -184,30 +184,12 @@ func TestCancelled(t *testing.T) {
 	down := lateListener(t, -1)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	res := Until(ctx, adhoc(t, down.Port), Options{Timeout: time.Minute})
+	res := Until(ctx, at(adhoc(t, down.Port)), Options{Timeout: time.Minute})
 	if res.Reason != Cancelled || !strings.HasPrefix(res.Detail, "interrupted after") {
 		t.Errorf("reason %s, detail %q", res.Reason, res.Detail)
 	}
 }
 
-func TestLocalAddrs(t *testing.T) {
-	for _, tc := range []struct {
-		host  string
-		local bool
-	}{
-		{"127.0.0.1", true},
-		{"127.0.0.2", true},
-		{"::1", true},
-		{"localhost", true},
-		{"192.0.2.1", false}, // TEST-NET-1: classified, never dialled
-		{"2001:db8::1", false},
-	} {
-		_, local := localAddrs(context.Background(), probe.Options{Host: tc.host, Timeout: time.Second})
-		if local != tc.local {
-			t.Errorf("%s: local %v, want %v", tc.host, local, tc.local)
-		}
-	}
-}
 
 func TestQuickRefusalCheck(t *testing.T) {
 	lo := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
@@ -231,7 +213,7 @@ func startServer(t *testing.T, extra ...string) (*procstest.Server, []string) {
 	t.Helper()
 	home := t.TempDir()
 	logLines := []string{"TID: [-1234] [] [2026-11-25 18:00:00,000]  INFO {org.wso2.carbon.core.init.CarbonServerManager} - Starting", "ERROR {Bootstrap} - cannot bind: Address already in use", "FATAL {Bootstrap} - giving up"}
-	logPath := filepath.Join(home, LogFile)
+	logPath := filepath.Join(home, target.LogFile)
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -255,8 +237,11 @@ func TestServerThatExitsEndsTheWaitWithItsLog(t *testing.T) {
 			exitedAt := make(chan time.Time, 1)
 			time.AfterFunc(300*time.Millisecond, func() { srv.Stop(); exitedAt <- time.Now() })
 			rec := &recorder{}
-			res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: time.Minute,
-				Server: ByHome(srv.Home, time.Now()), Progress: rec})
+			req := portsRequest(down.Port)
+			req.CarbonHome = target.Value{Value: srv.Home, Origin: "test home"}
+			// No restart is looked for: the exit ends the wait at once.
+			first, opt := resolved(t, req, Options{Timeout: time.Minute, Progress: rec, RestartGrace: -1})
+			res := Until(context.Background(), first, opt)
 			returned := time.Now()
 			if res.Reason != ServerExited || res.Exit == nil {
 				t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
@@ -295,8 +280,11 @@ func TestPIDNotRunningFailsAtOnce(t *testing.T) {
 	}
 	pid := cmd.Process.Pid
 	down := lateListener(t, -1)
-	res := Until(context.Background(), adhoc(t, down.Port), Options{Timeout: time.Minute, Server: ByPID(pid, "")})
-	if res.Reason != ServerExited || res.Detail != "pid "+itoa(pid)+" is not running" {
+	req := portsRequest(down.Port)
+	req.PID = target.Value{Value: itoa(pid), Origin: "test pid"}
+	first, opt := resolved(t, req, Options{Timeout: time.Minute})
+	res := Until(context.Background(), first, opt)
+	if res.Reason != ServerExited || res.Detail != "test pid "+itoa(pid)+": no such process runs here" {
 		t.Errorf("reason %s, detail %q", res.Reason, res.Detail)
 	}
 	if res.Exit == nil || res.Exit.LogErr == "" {
@@ -309,9 +297,10 @@ func TestByHomeWaitsForTheServerToStart(t *testing.T) {
 	port := freePort(t)
 	rec := &recorder{}
 	done := make(chan Result, 1)
-	go func() {
-		done <- Until(context.Background(), adhoc(t, port), Options{Timeout: 30 * time.Second, Server: ByHome(home, time.Now()), Progress: rec})
-	}()
+	req := portsRequest(port)
+	req.CarbonHome = target.Value{Value: home, Origin: "test home"}
+	first, opt := resolved(t, req, Options{Timeout: 30 * time.Second, Progress: rec})
+	go func() { done <- Until(context.Background(), first, opt) }()
 	time.Sleep(300 * time.Millisecond) // the wait is looking by now; the order is checked below
 	srv := procstest.Start(t, procstest.Options{Home: home, Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:" + itoa(port)}}})
 	res := <-done
@@ -321,7 +310,7 @@ func TestByHomeWaitsForTheServerToStart(t *testing.T) {
 	if res.Server == nil || res.Server.PID != srv.PID {
 		t.Errorf("server %+v, want pid %d", res.Server, srv.PID)
 	}
-	looking, watching := rec.index("looking for the server of "+home), rec.index("watching the server")
+	looking, watching := rec.index("looking for the server of "+home+" (test home)"), rec.index("watching the server")
 	if looking < 0 || watching < looking {
 		t.Errorf("want 'looking for' then 'watching'; events:\n%s", rec)
 	}
@@ -337,7 +326,10 @@ func TestAPortHeldByAnotherProcessIsNotReady(t *testing.T) {
 	srv, _ := startServer(t)
 	squatter := lateListener(t, 0) // held by this test process, not by the server
 	rec := &recorder{}
-	res := Until(context.Background(), adhoc(t, squatter.Port), Options{Timeout: 700 * time.Millisecond, Server: ByPID(srv.PID, srv.Home), Progress: rec})
+	req := portsRequest(squatter.Port)
+	req.PID = target.Value{Value: itoa(srv.PID), Origin: "test pid"}
+	first, opt := resolved(t, req, Options{Timeout: 700 * time.Millisecond, Progress: rec})
+	res := Until(context.Background(), first, opt)
 	if res.Reason != TimedOut {
 		t.Fatalf("reason %s (%s); events:\n%s", res.Reason, res.Detail, rec)
 	}
@@ -346,52 +338,12 @@ func TestAPortHeldByAnotherProcessIsNotReady(t *testing.T) {
 	}
 }
 
-func TestByHomeFreshPidFileOfADeadProcess(t *testing.T) {
-	home := t.TempDir()
-	since := time.Now()
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, "wso2carbon.pid"), []byte(itoa(cmd.Process.Pid)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := ByHome(home, since).Locate()
-	if g, ok := err.(*GoneError); !ok || !strings.Contains(g.Why, "after the wait began") {
-		t.Errorf("Locate: %v; want the server gone", err)
-	}
-	// The same file from before the wait began is stale, not news.
-	_, err = ByHome(home, since.Add(time.Hour)).Locate()
-	if _, gone := err.(*GoneError); gone || err == nil {
-		t.Errorf("a stale pid file: %v; want not running yet", err)
-	}
-}
 
-func TestByCmdline(t *testing.T) {
-	srv := procstest.Start(t, procstest.Options{ProgArgs: []string{"-Dtest.marker=wait-cmdline-one"}, Socks: []procstest.Sock{{Net: "tcp4", Addr: "127.0.0.1:0"}}})
-	res := Until(context.Background(), adhoc(t, srv.Port(0)), Options{Timeout: 30 * time.Second,
-		Server: ByCmdline(regexp.MustCompile(`test\.marker=wait-cmdline-one`), os.Getpid())})
-	if res.Reason != Ready || res.Server == nil || res.Server.PID != srv.PID {
-		t.Fatalf("reason %s (%s), server %+v; want pid %d", res.Reason, res.Detail, res.Server, srv.PID)
-	}
-	if !strings.HasPrefix(res.Server.What, "carbon pid ") || res.Server.LogPath != filepath.Join(srv.Home, LogFile) {
-		t.Errorf("server %+v", res.Server)
-	}
-
-	startServer(t, "-Dtest.marker=wait-cmdline-two")
-	startServer(t, "-Dtest.marker=wait-cmdline-two")
-	down := lateListener(t, -1)
-	res = Until(context.Background(), adhoc(t, down.Port), Options{Timeout: 30 * time.Second,
-		Server: ByCmdline(regexp.MustCompile(`wait-cmdline-two`), os.Getpid())})
-	if res.Reason != ServerUnknown || !strings.Contains(res.Detail, "matches 2 processes, expected one") {
-		t.Errorf("reason %s, detail %q", res.Reason, res.Detail)
-	}
-}
 
 func TestLinesProgress(t *testing.T) {
 	var b bytes.Buffer
 	down := lateListener(t, -1)
-	Until(context.Background(), adhoc(t, down.Port), Options{Timeout: time.Second, Progress: Lines(&b)})
+	Until(context.Background(), at(adhoc(t, down.Port)), Options{Timeout: time.Second, Progress: Lines(&b)})
 	got := b.String()
 	for _, want := range []string{"waiting for 1 required port(s) on 127.0.0.1 (timeout 1s)", "/tcp: refused: nothing listens (expected from --ports) (0/1 required up)", "timed out after 1s: 0 of 1 required ports up"} {
 		if !strings.Contains(got, want) {
@@ -410,7 +362,7 @@ func TestBarProgress(t *testing.T) {
 		if ready {
 			port = lateListener(t, 100*time.Millisecond)
 		}
-		res := Until(context.Background(), adhoc(t, port.Port), Options{Timeout: 400 * time.Millisecond, Progress: Bar(&b)})
+		res := Until(context.Background(), at(adhoc(t, port.Port)), Options{Timeout: 400 * time.Millisecond, Progress: Bar(&b)})
 		if (res.Reason == Ready) != ready {
 			t.Fatalf("reason %s", res.Reason)
 		}
@@ -423,16 +375,3 @@ func TestBarProgress(t *testing.T) {
 	}
 }
 
-// TestDropForks: a child whose parent matched with the same command line is
-// a fork on its way to exec, not a second server.
-func TestDropForks(t *testing.T) {
-	me, parent := os.Getpid(), os.Getppid()
-	same := func(pid int) (int, string) { return pid, "sh -c x" }
-	if got := dropForks([]int{me, parent}, same); len(got) != 1 || got[0] != parent {
-		t.Errorf("same command line: %v, want only the parent %d", got, parent)
-	}
-	differ := func(pid int) (int, string) { return pid, itoa(pid) }
-	if got := dropForks([]int{me, parent}, differ); len(got) != 2 {
-		t.Errorf("different command lines: %v, want both", got)
-	}
-}

@@ -3,14 +3,13 @@
 package wait
 
 import (
-	"bytes"
 	"errors"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/carbonprobe/carbonprobe/probe/procs"
 )
 
 // watcher tells when a process exits. On Linux 5.3+ a pidfd becomes readable
@@ -39,7 +38,7 @@ func watch(pid int, interval time.Duration) (*watcher, error) {
 			return nil, errGone
 		}
 	}
-	if !running(pid) {
+	if !procs.Running(pid) {
 		return nil, errGone
 	}
 	return watchProc(pid, interval), nil
@@ -96,7 +95,7 @@ func watchProc(pid int, interval time.Duration) *watcher {
 			case <-quit:
 				return
 			case <-t.C:
-				if !running(pid) {
+				if !procs.Running(pid) {
 					close(w.exited)
 					return
 				}
@@ -108,39 +107,3 @@ func watchProc(pid int, interval time.Duration) *watcher {
 	return w
 }
 
-// running reads /proc/PID/stat: a process that is gone or a zombie (exited,
-// not yet reaped by its parent) is not running.
-func running(pid int) bool {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ESRCH)
-	}
-	// "pid (comm) S ...": comm may hold spaces and parentheses; the state follows the last ')'.
-	i := bytes.LastIndexByte(raw, ')')
-	if i < 0 || i+2 >= len(raw) {
-		return true
-	}
-	switch raw[i+2] {
-	case 'Z', 'X', 'x':
-		return false
-	}
-	return true
-}
-
-// parentPID reads the parent's pid from /proc/PID/stat; 0 when unreadable.
-func parentPID(pid int) int {
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	i := bytes.LastIndexByte(raw, ')')
-	if i < 0 {
-		return 0
-	}
-	f := bytes.Fields(raw[i+1:]) // state, ppid, ...
-	if len(f) < 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(string(f[1]))
-	return n
-}

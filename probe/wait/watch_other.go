@@ -17,11 +17,7 @@ var errGone = errors.New("not running")
 
 var forcePolling = false
 
-// watch needs Linux (pidfd or /proc); the locators fail before it is called elsewhere.
+// watch needs Linux (pidfd or /proc); elsewhere no server process is found to watch.
 func watch(pid int, interval time.Duration) (*watcher, error) {
 	return nil, errors.New("watching a process is supported on Linux only")
 }
-
-func running(pid int) bool { return true }
-
-func parentPID(pid int) int { return 0 }

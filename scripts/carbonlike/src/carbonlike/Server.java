@@ -55,6 +55,8 @@ public final class Server {
     static final int EXIT_CRASH = 1;
     static final int EXIT_CONFIG = 3;
     static final int EXIT_BIND = 10;
+    /** What Carbon's restart exits with; wso2server.sh's loop then starts a new JVM (START_EXIT_STATUS). */
+    static final int EXIT_RESTART = 121;
 
     private static final String CARBON_SERVER = "WSO2 Carbon Server";
     private static final String PASSTHROUGH_SERVER = "WSO2-PassThrough-HTTP";
@@ -135,6 +137,21 @@ public final class Server {
         }
         Log.info("Bootstrap", "Starting carbonlike, profile " + profile + ", carbon.home " + home);
         writePid(profile, home);
+
+        // A restart before the ports open: the first JVM of a home exits with 121 and leaves a
+        // marker, so the JVM the start script's loop starts next runs on.
+        long restartAfter = Config.millis("carbonlike.restartAfter", -1);
+        Path marker = home.resolve("carbonlike.restarted");
+        if (restartAfter >= 0 && !Files.exists(marker)) {
+            try {
+                Files.writeString(marker, Long.toString(ProcessHandle.current().pid()));
+            } catch (IOException e) {
+                throw new Config.Invalid("cannot write " + marker + ": " + e);
+            }
+            sleep(restartAfter);
+            Log.info("Bootstrap", "carbonlike: restarting (exit status " + EXIT_RESTART + ")");
+            exit(EXIT_RESTART, true);
+        }
 
         long exitAfter = Config.millis("carbonlike.exitAfter", -1);
         if (exitAfter >= 0) {

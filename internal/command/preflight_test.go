@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func TestPreflightSuggest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := preflight.Suggest(context.Background(), 1000, func(off int) (expect.Spec, error) { return shiftSpec(base, off) }, preflight.Options{})
+	start := preflight.Suggest(context.Background(), 1000, func(off int) (expect.Spec, error) { return base.AtOffset(off, "test") }, preflight.Options{})
 	if !start.Found {
 		t.Fatalf("no free offset from 1000 here: %s", start.Why)
 	}

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func runCLI(t *testing.T, environ map[string]string, args ...string) (code int, 
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) (string, bool) { v, ok := environ[k]; return v, ok }
-	code = run(context.Background(), append([]string{"carbonprobe"}, args...), &out, &errb, getenv)
+	code = Run(context.Background(), append([]string{"carbonprobe"}, args...), &out, &errb, getenv)
 	return code, out.String(), errb.String()
 }
 
@@ -313,7 +313,7 @@ func TestCheckByPIDReadsItsOffset(t *testing.T) {
 // ports come from that home, as with --carbon-home.
 func TestCheckByPIDReadsItsHome(t *testing.T) {
 	home := t.TempDir()
-	if err := os.CopyFS(home, os.DirFS("expect/testdata/homes/carbon-4.4.40")); err != nil {
+	if err := os.CopyFS(home, os.DirFS("../../expect/testdata/homes/carbon-4.4.40")); err != nil {
 		t.Fatal(err)
 	}
 	srv := carbonlike.Start(t, carbonlike.Options{Home: home})

@@ -1,0 +1,95 @@
+package command
+
+import (
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/probe/render"
+	"github.com/carbonprobe/carbonprobe/target"
+)
+
+func checkCommand(getenv Env) *cli.Command {
+	flags := append(append(targetFlags(), hostFlag), probeFlags()...)
+	flags = append(flags, formatFlag("text", "json", "junit"), quietFlag, strictExtrasFlag, allFlag)
+	return &cli.Command{
+		Name:  "check",
+		Usage: "dial every fixed port now and give a verdict",
+		UsageText: "carbonprobe check [--host H] [--carbon-home DIR [--runtime R]] [--profile P] [--offset N | --java-opts TEXT]\n" +
+			"   [--pid N | --cmd-match REGEX] [--expect FILE] [--ports LIST] [--timeout 2s] [--format text|json|junit | --quiet]\n" +
+			"   [--strict-extras]\n" +
+			"   carbonprobe check --all [--format text|json]",
+		Flags:  cliFlags(flags...),
+		Before: noArgs,
+		Action: func(c *cli.Context) error { return check(c, newInput(c, getenv)) },
+	}
+}
+
+func check(c *cli.Context, in *input) error {
+	started := time.Now()
+	req := in.request()
+	opt := in.probeOptions()
+	out := in.format("text", "json", "junit")
+	if in.boolean(allFlag) {
+		if out.quiet || out.kind == "junit" {
+			in.fail("--all writes text or json")
+		}
+		return checkAll(c, in, req, opt, out)
+	}
+	t := in.resolve(c.Context, req)
+	if err := in.err(); err != nil {
+		return err
+	}
+	rep := probe.Check(c.Context, t, opt)
+	if err := out.writeCheck(c.App.Writer, rep, started); err != nil {
+		return err
+	}
+	if !rep.Healthy() {
+		return verdictError{}
+	}
+	return nil
+}
+
+// checkAll checks every Carbon server on this host, each with the target its
+// own command line and home give, and the ports their sets share.
+func checkAll(c *cli.Context, in *input, req target.Request, opt probe.Options, out format) error {
+	if err := in.err(); err != nil {
+		return err
+	}
+	targets, notes, err := target.ResolveAll(c.Context, req)
+	if err != nil {
+		return usageError{err}
+	}
+	host := probe.HostReport{Notes: notes}
+	for _, t := range targets {
+		host.Reports = append(host.Reports, probe.Check(c.Context, t, opt))
+	}
+	host.Conflicts = probe.FindConflicts(host.Reports)
+	if out.kind == "json" {
+		err = render.CheckAllJSON(c.App.Writer, host)
+	} else {
+		err = render.CheckAllText(c.App.Writer, host, out.style())
+	}
+	if err != nil {
+		return err
+	}
+	if host.Err() != nil {
+		return verdictError{}
+	}
+	return nil
+}
+
+// writeCheck writes a check's report.
+func (f format) writeCheck(w io.Writer, rep probe.Report, started time.Time) error {
+	switch {
+	case f.quiet:
+		return render.Quiet(w, rep)
+	case f.kind == "json":
+		return render.CheckJSON(w, rep)
+	case f.kind == "junit":
+		return render.CheckJUnit(w, rep, render.JUnitOptions{Timestamp: started})
+	}
+	return render.CheckText(w, rep, f.style())
+}
