@@ -89,9 +89,9 @@ type Report struct {
 	Notes   []string // findings across ports, such as swapped JMX ports
 	Elapsed time.Duration
 
-	Extras       []Extra    // the server's sockets that are not fixed ports
-	OwnerNotes   []string   // what could not be read in the socket table or /proc
-	StrictExtras bool       // random ports fail the check (Options.StrictExtras)
+	Extras       []Extra  // the server's sockets that are not fixed ports
+	OwnerNotes   []string // what could not be read in the socket table or /proc
+	StrictExtras bool     // random ports fail the check (Options.StrictExtras)
 }
 
 // Check dials every port of the target's spec that is not off, at most

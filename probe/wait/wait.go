@@ -771,4 +771,3 @@ func (w *waiter) lastReport() probe.Report {
 	}
 	return rep
 }
-

@@ -190,7 +190,6 @@ func TestCancelled(t *testing.T) {
 	}
 }
 
-
 func TestQuickRefusalCheck(t *testing.T) {
 	lo := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	down := lateListener(t, -1)
@@ -338,8 +337,6 @@ func TestAPortHeldByAnotherProcessIsNotReady(t *testing.T) {
 	}
 }
 
-
-
 func TestLinesProgress(t *testing.T) {
 	var b bytes.Buffer
 	down := lateListener(t, -1)
@@ -374,4 +371,3 @@ func TestBarProgress(t *testing.T) {
 		}
 	}
 }
-

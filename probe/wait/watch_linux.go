@@ -106,4 +106,3 @@ func watchProc(pid int, interval time.Duration) *watcher {
 	w.stop = func() { once.Do(func() { close(quit); <-done }) }
 	return w
 }
-
