@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	quote "github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // maxOffset bounds an offset before any port is added to it, so that the
@@ -18,7 +20,7 @@ func ParseOffset(text, origin string) (int, error) {
 	n, err := strconv.Atoi(t)
 	switch {
 	case err != nil:
-		return 0, fmt.Errorf("%s: %q is not a whole number", origin, text)
+		return 0, fmt.Errorf("%s: %s is not a whole number", origin, quote.Quote(text))
 	case n < 0:
 		return 0, fmt.Errorf("%s: %d is negative; a port offset is 0 or more", origin, n)
 	case n > maxOffset:

@@ -331,3 +331,40 @@ func TestCheckByPIDReadsItsHome(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagsGivenTwice: --ports merges, any other flag given twice is refused
+// (never silently the last one), and an empty value is an error, not unset.
+func TestFlagsGivenTwice(t *testing.T) {
+	a, b := testnet.Listen(t, "127.0.0.1:0"), testnet.Listen(t, "127.0.0.1:0")
+	code, stdout, stderr := runCLI(t, nil, "check", "--ports", fmt.Sprint(a.Port), "--ports", fmt.Sprint(b.Port), "--format", "json")
+	var doc struct{ Ports []struct{ Number int } }
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != 0 || len(doc.Ports) != 2 {
+		t.Errorf("--ports twice: exit %d, %+v (%v); want both ports checked:\n%s", code, doc, err, stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ports", "--offset", "3", "--offset", "4"}, `flag --offset is given 2 times ("3", "4"): give it once`},
+		{[]string{"check", "--pid=", "--ports", "1"}, "flag --pid: empty value"},
+		{[]string{"ports", "--offset="}, "flag --offset: empty value"},
+		{[]string{"check", "--host", "http://127.0.0.1:9443/", "--ports", "1"}, `flag --host: "http://127.0.0.1:9443/" is not a host name or an IP literal, not a URL`},
+		{[]string{"check", "--host", "127.0.0.1:9443", "--ports", "1"}, "is not a host name or an IP literal, without a port"},
+		{[]string{"check", "--host", "[::1]:9443", "--ports", "1"}, "without a port"},
+		{[]string{"check", "--host", "my host", "--ports", "1"}, `flag --host: "my host" is not a host name or an IP literal`},
+		{[]string{"ports", "--offset", strings.Repeat("9", 100_000)}, `... (100000 bytes) is not a whole number`},
+	} {
+		code, stdout, stderr := runCLI(t, nil, tc.args...)
+		if len(stderr) > 2000 {
+			t.Errorf("%.80q: %d bytes of error for one bad value", tc.args, len(stderr))
+			continue
+		}
+		if code != 3 || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("%.80q: exit %d, stderr %q; want 3 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	// A bracketed IPv6 literal is a host.
+	if code, _, stderr := runCLI(t, nil, "check", "--host", "[::1]", "--ports", fmt.Sprint(testnet.Refused(t)), "--timeout", "1s"); code == 3 {
+		t.Errorf("--host [::1] refused: %s", stderr)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 	"github.com/carbonprobe/carbonprobe/probe/wait"
@@ -203,13 +204,7 @@ func origin(v target.Value, f flag) string {
 }
 
 // short quotes a value for an error line: a long one is cut, and says so.
-func short(v string) string {
-	const n = 40
-	if len(v) > n {
-		return fmt.Sprintf("%q... (%d bytes)", v[:n], len(v))
-	}
-	return fmt.Sprintf("%q", v)
-}
+func short(v string) string { return text.Quote(v) }
 
 // duration reads a flag that holds a duration, from just above 0 to max;
 // zero too when zeroOK.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // PidFileName is the file a Carbon server writes under its home at start.
@@ -71,10 +73,4 @@ func PidFiles(home string) []string {
 	return append(out, runtimes...)
 }
 
-func quoteShort(b []byte) string {
-	const n = 40
-	if len(b) > n {
-		return fmt.Sprintf("%q... (%d bytes)", b[:n], len(b))
-	}
-	return fmt.Sprintf("%q", b)
-}
+func quoteShort(b []byte) string { return text.Quote(string(b)) }
