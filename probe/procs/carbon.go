@@ -27,10 +27,6 @@ const (
 // ErrUnsupported is returned where this package would need Linux's /proc.
 var ErrUnsupported = errors.New("reading processes is supported on Linux only")
 
-// ErrNotRunning marks "the server is not running": a state of the target that
-// FromHome reports as an error because it has no Carbon to return.
-var ErrNotRunning = errors.New("no running Carbon server")
-
 // JVMOptions are the JDK options that open or pin ports. They count only before
 // the main class: the JDK starts its management agent while the VM starts,
 // before Carbon's Main turns program arguments into system properties.

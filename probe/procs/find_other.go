@@ -14,9 +14,6 @@ func Find() ([]Carbon, []string, error) { return nil, nil, ErrUnsupported }
 // Pids needs Linux's /proc.
 func Pids() ([]int, error) { return nil, ErrUnsupported }
 
-// FromHome needs Linux's /proc.
-func FromHome(home string) (Carbon, error) { return Carbon{}, ErrUnsupported }
-
 // Running needs Linux's /proc; elsewhere every process is taken as running.
 func Running(pid int) bool { return true }
 

@@ -36,19 +36,19 @@ func TestCarbonLikeJVM(t *testing.T) {
 			s := carbonlike.Start(t, tc.opt)
 			ctx := context.Background()
 
-			byPid, err := procs.FromHome(s.Home)
-			if err != nil {
-				t.Fatal(err)
+			byPid, isCarbon, err := procs.Inspect(s.PID)
+			if err != nil || !isCarbon {
+				t.Fatalf("Inspect: %v, Carbon %v", err, isCarbon)
 			}
-			if byPid.PID != s.PID || byPid.Offset == nil || *byPid.Offset != s.Offset || len(byPid.Notes) != 0 {
-				t.Errorf("FromHome: %+v; want pid %d offset %d", byPid, s.PID, s.Offset)
+			if byPid.PID != s.PID || byPid.Home != s.Home || byPid.Offset == nil || *byPid.Offset != s.Offset || len(byPid.Notes) != 0 {
+				t.Errorf("Inspect: %+v; want pid %d, home %s, offset %d", byPid, s.PID, s.Home, s.Offset)
 			}
 			wantFrom := "before the main class"
 			if tc.opt.OffsetIn == "" {
 				wantFrom = "after the main class"
 			}
 			if !strings.Contains(byPid.OffsetFrom, wantFrom) || !byPid.JMXRemote {
-				t.Errorf("FromHome: offset from %q, jmxremote %v; want %q and jmxremote", byPid.OffsetFrom, byPid.JMXRemote, wantFrom)
+				t.Errorf("Inspect: offset from %q, jmxremote %v; want %q and jmxremote", byPid.OffsetFrom, byPid.JMXRemote, wantFrom)
 			}
 			all, _, err := procs.Find()
 			if err != nil {
