@@ -164,4 +164,3 @@ func TestByHomeEIRuntimeHint(t *testing.T) {
 		t.Fatalf("got %v; want the runtime's pid file named", err)
 	}
 }
-
