@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
 )
 
@@ -55,7 +56,7 @@ func ResolveAll(ctx context.Context, req Request) (targets []Target, notes []str
 			notes = append(notes, fmt.Sprintf("pid %d: %s", s.PID, oneLine(err.Error())))
 			continue
 		case err != nil:
-			notes = append(notes, fmt.Sprintf("pid %d: its ports cannot be told: %s", s.PID, strings.Join(errorLines(err), "; ")))
+			notes = append(notes, fmt.Sprintf("pid %d: its ports cannot be told: %s", s.PID, strings.Join(text.Lines(err), "; ")))
 			continue
 		case t.Missing != "":
 			continue // it exited since the scan

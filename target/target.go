@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
 )
 
@@ -247,7 +248,7 @@ func (t *Target) specWith(in expect.Input, req Request) (expect.Spec, error) {
 		return spec, nil
 	}
 	t.Notes = append(t.Notes, fmt.Sprintf("pid %d's home %s does not read as a Carbon home (%s): its ports come from its command line and main class",
-		c.PID, c.Home, strings.Join(errorLines(err), "; ")))
+		c.PID, c.Home, strings.Join(text.Lines(err), "; ")))
 	in.CarbonHome = Value{}
 	if in.Profile.Value == "" {
 		in.Profile = Value{Value: c.Product, Origin: fmt.Sprintf("pid %d's main class", c.PID)}
@@ -298,17 +299,5 @@ func (t *Target) disagreements(req Request) {
 	}
 }
 
-// errorLines splits a multierror into one line per problem.
-func errorLines(err error) []string {
-	var m *multierror.Error
-	if errors.As(err, &m) {
-		var out []string
-		for _, e := range m.Errors {
-			out = append(out, errorLines(e)...)
-		}
-		return out
-	}
-	return []string{err.Error()}
-}
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/urfave/cli/v2"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/target"
 )
 
@@ -51,29 +52,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv En
 	case errors.As(err, new(verdictError)):
 		return ExitUnhealthy
 	case errors.As(err, &ue):
-		for _, line := range errorLines(ue.error) {
+		for _, line := range text.Lines(ue.error) {
 			fmt.Fprintf(stderr, "carbonprobe: %s\n", line)
 		}
 		return ExitUsage
 	}
-	for _, line := range errorLines(err) {
+	for _, line := range text.Lines(err) {
 		fmt.Fprintf(stderr, "carbonprobe: %s\n", line)
 	}
 	return ExitUnhealthy
 }
 
-// errorLines splits a multierror into one line per problem.
-func errorLines(err error) []string {
-	var m *multierror.Error
-	if errors.As(err, &m) {
-		var out []string
-		for _, e := range m.Errors {
-			out = append(out, errorLines(e)...)
-		}
-		return out
-	}
-	return []string{strings.ReplaceAll(err.Error(), "\n", " ")}
-}
 
 // New builds the application: wiring only, the commands are in their own files.
 func New(stdout, stderr io.Writer, getenv Env) *cli.App {

@@ -5,6 +5,7 @@ package text
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -23,4 +24,27 @@ func Quote(v string) string {
 		cut--
 	}
 	return fmt.Sprintf("%q... (%d bytes)", v[:cut], len(v))
+}
+
+// Lines splits an error that gathers several problems (go-multierror's, or
+// errors.Join's) into one line per problem, nested ones flattened; each line
+// has its line breaks turned into spaces, so a problem is always one line.
+func Lines(err error) []string {
+	if err == nil {
+		return nil
+	}
+	var parts []error
+	switch e := err.(type) {
+	case interface{ WrappedErrors() []error }:
+		parts = e.WrappedErrors()
+	case interface{ Unwrap() []error }:
+		parts = e.Unwrap()
+	default:
+		return []string{strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(err.Error())}
+	}
+	var out []string
+	for _, p := range parts {
+		out = append(out, Lines(p)...)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // Schemas of the JSON documents (docs/wait.md). Fields are only ever added.
@@ -48,7 +49,7 @@ func WriteText(w io.Writer, r Report) error {
 	}
 	if err := r.Err(); err != nil {
 		fmt.Fprintf(&b, "BUSY: %d of %d ports tested are not free\n", taken, tested)
-		for _, l := range lines(err) {
+		for _, l := range text.Lines(err) {
 			fmt.Fprintf(&b, "  - %s\n", l)
 		}
 	} else {
@@ -140,7 +141,7 @@ type jsonOffset struct {
 func WriteJSON(w io.Writer, r Report) error {
 	problems := []string{}
 	if err := r.Err(); err != nil {
-		problems = lines(err)
+		problems = text.Lines(err)
 	}
 	notes := r.Notes
 	if notes == nil {
@@ -193,14 +194,3 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func lines(err error) []string {
-	type wrapped interface{ WrappedErrors() []error }
-	if m, ok := err.(wrapped); ok {
-		out := make([]string, len(m.WrappedErrors()))
-		for i, e := range m.WrappedErrors() {
-			out[i] = e.Error()
-		}
-		return out
-	}
-	return []string{err.Error()}
-}

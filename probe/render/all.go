@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 )
 
@@ -36,7 +37,7 @@ func CheckAllText(w io.Writer, all probe.HostReport, st Style) error {
 		ew.table(t, st)
 	}
 	if err := all.Err(); err != nil {
-		ew.printf("\n%s: %d server(s), %d problem(s) in all\n", st.paint("HOST UNHEALTHY", red+";"+bold), len(all.Reports), len(problemLines(err)))
+		ew.printf("\n%s: %d server(s), %d problem(s) in all\n", st.paint("HOST UNHEALTHY", red+";"+bold), len(all.Reports), len(text.Lines(err)))
 	} else {
 		ew.printf("\n%s: %d server(s), no overlap\n", st.paint("HOST HEALTHY", green+";"+bold), len(all.Reports))
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/target"
 )
 
@@ -60,7 +61,7 @@ func TestHomesGolden(t *testing.T) {
 				if err == nil {
 					t.Fatal("resolved a home the tool must refuse")
 				}
-				for _, line := range problemLines(err) {
+				for _, line := range text.Lines(err) {
 					b.WriteString(line + "\n")
 				}
 			case err != nil:

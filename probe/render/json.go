@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -219,7 +220,7 @@ func CheckAllJSON(w io.Writer, all probe.HostReport) error {
 	}
 	problems := []string{}
 	if err := all.Err(); err != nil {
-		problems = problemLines(err)
+		problems = text.Lines(err)
 	}
 	return writeJSON(w, struct {
 		Schema    string         `json:"schema"`
@@ -264,7 +265,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {
-		problems = problemLines(err)
+		problems = text.Lines(err)
 	}
 	warnings := rep.Warnings()
 	if warnings == nil {

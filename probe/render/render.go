@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -230,7 +231,7 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 	}
 	elapsed := formatDuration(rep.Elapsed)
 	if err := rep.Err(); err != nil {
-		lines := problemLines(err)
+		lines := text.Lines(err)
 		ew.printf("%s: %d problem(s), %d of %d required ports up (%s)\n", st.paint("UNHEALTHY", red+";"+bold), len(lines), up, required, elapsed)
 		for _, l := range lines {
 			ew.printf("  - %s\n", l)
@@ -243,18 +244,6 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 	}
 }
 
-// problemLines splits a multierror into its lines.
-func problemLines(err error) []string {
-	type wrapped interface{ WrappedErrors() []error }
-	if m, ok := err.(wrapped); ok {
-		out := make([]string, 0, len(m.WrappedErrors()))
-		for _, e := range m.WrappedErrors() {
-			out = append(out, e.Error())
-		}
-		return out
-	}
-	return []string{err.Error()}
-}
 
 func offsetText(spec expect.Spec) string {
 	if spec.Profile == expect.NoProfile {
