@@ -299,5 +299,4 @@ func (t *Target) disagreements(req Request) {
 	}
 }
 
-
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -63,7 +63,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv En
 	return ExitUnhealthy
 }
 
-
 // New builds the application: wiring only, the commands are in their own files.
 func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 	app := &cli.App{

@@ -244,7 +244,6 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 	}
 }
 
-
 func offsetText(spec expect.Spec) string {
 	if spec.Profile == expect.NoProfile {
 		return "no offset: --ports numbers are dialled as given"
