@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/httpcheck"
 	"github.com/carbonprobe/carbonprobe/probe/jrmp"
 	"github.com/carbonprobe/carbonprobe/probe/kdccheck"
@@ -52,6 +53,24 @@ func verifyTCP(ctx context.Context, conn net.Conn, host string, opt Options, p e
 		return nil
 	}
 	a.Took = time.Since(start)
+	return a.clean()
+}
+
+// DetailLimit bounds an answer's detail: a line composed around what the
+// peer said (a certificate's subject, a Server header).
+const DetailLimit = 512
+
+// clean keeps what the peer said from reaching a report raw: every string
+// of the answer escaped and cut (internal/text), whatever the verifier made
+// of the peer's bytes.
+func (a *Answer) clean() *Answer {
+	a.Detail, a.Seen = text.Cut(a.Detail, DetailLimit), text.Peer(a.Seen)
+	for i, w := range a.Warnings {
+		a.Warnings[i] = text.Peer(w)
+	}
+	for k, v := range a.Fields {
+		a.Fields[k] = text.Peer(v)
+	}
 	return a
 }
 
@@ -113,7 +132,7 @@ func verifyJRMP(ctx context.Context, conn net.Conn, p expect.Port) *Answer {
 func verifyKDC(ctx context.Context, conn *net.UDPConn, opt Options, p expect.Port) (State, *Answer) {
 	start := time.Now()
 	r, err := kdccheck.CheckUDP(ctx, conn, opt.Realm)
-	a := answer(p, r.OK, r.Detail, r.Seen, r.Fields, nil, err)
+	a := answer(p, r.OK, r.Detail, r.Seen, r.Fields, nil, err).clean()
 	a.Took = time.Since(start)
 	switch r.State {
 	case kdccheck.Refused:

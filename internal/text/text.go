@@ -6,6 +6,7 @@ package text
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -47,4 +48,51 @@ func Lines(err error) []string {
 		out = append(out, Lines(p)...)
 	}
 	return out
+}
+
+// PeerLimit bounds what a report shows of one string a peer sent.
+const PeerLimit = 256
+
+// Peer makes a string that a peer sent (a header, a certificate's name, a
+// directory's vendor name, an exception message) fit for a report line: every
+// rune that is not printable (control characters, line breaks, the escape
+// that starts a terminal sequence, bidirectional overrides) is shown as an
+// escape (\x1b, \n, \u202e), bytes that are not UTF-8 as \xNN, and the
+// result is cut at PeerLimit bytes, saying how long the original was. The
+// same string is safe in text, JSON and JUnit alike.
+func Peer(s string) string { return Cut(s, PeerLimit) }
+
+// Cut is Peer with another bound: for a line that carbonprobe composed
+// around what a peer said.
+func Cut(s string, limit int) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var piece string
+		switch {
+		case r == utf8.RuneError && size == 1:
+			piece = fmt.Sprintf(`\x%02x`, s[i])
+		case r == '\\':
+			piece = `\\`
+		case unicode.IsPrint(r):
+			piece = s[i : i+size]
+		case r == '\n':
+			piece = `\n`
+		case r == '\r':
+			piece = `\r`
+		case r == '\t':
+			piece = `\t`
+		case r < 0x100:
+			piece = fmt.Sprintf(`\x%02x`, r)
+		default:
+			piece = fmt.Sprintf(`\u%04x`, r)
+		}
+		if b.Len()+len(piece) > limit {
+			fmt.Fprintf(&b, "... (%d bytes)", len(s))
+			break
+		}
+		b.WriteString(piece)
+		i += size
+	}
+	return b.String()
 }

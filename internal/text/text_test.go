@@ -31,3 +31,27 @@ func TestLines(t *testing.T) {
 		t.Error("Lines(nil) is not empty")
 	}
 }
+
+func TestPeer(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"WSO2 Carbon Server", "WSO2 Carbon Server"},
+		{"evil\x1b]0;title\x07", `evil\x1b]0;title\x07`},
+		{"x\nHEALTHY: spoofed", `x\nHEALTHY: spoofed`},
+		{"a\\n", `a\\n`}, // a backslash the peer sent cannot pass for an escape
+		{"\u202eevil", `\u202eevil`},
+		{"bad\xffutf8", `bad\xffutf8`},
+		{"CN=lo\u00e7alhost", "CN=loçalhost"},
+	} {
+		if got := Peer(tc.in); got != tc.want {
+			t.Errorf("Peer(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	long := Peer(strings.Repeat("A", 60_000))
+	if len(long) > PeerLimit+30 || !strings.HasSuffix(long, "... (60000 bytes)") {
+		t.Errorf("a 60 KB string became %d bytes: %.80q", len(long), long)
+	}
+	esc := Peer(strings.Repeat("\x1b", 1000))
+	if len(esc) > PeerLimit+30 || strings.ContainsRune(esc, 0x1b) {
+		t.Errorf("escapes: %d bytes, raw ESC %v", len(esc), strings.ContainsRune(esc, 0x1b))
+	}
+}

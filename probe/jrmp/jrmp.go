@@ -9,6 +9,8 @@
 package jrmp
 
 import (
+	"github.com/carbonprobe/carbonprobe/internal/text"
+
 	"context"
 	"encoding/binary"
 	"errors"
@@ -318,7 +320,7 @@ func Probe(ctx context.Context, conn net.Conn) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.SeenAs, res.Role = seen, RoleUnknown
+	res.SeenAs, res.Role = text.Peer(seen), RoleUnknown
 
 	// list() first: it has no argument, so after an exception the stream is
 	// still in step for the next call.
@@ -326,7 +328,10 @@ func Probe(ctx context.Context, conn net.Conn) (Result, error) {
 	var re *RemoteError
 	switch {
 	case err == nil:
-		res.Role, res.Names = RoleRegistry, names
+		res.Role = RoleRegistry
+		for _, n := range names {
+			res.Names = append(res.Names, text.Peer(n))
+		}
 	case errors.As(err, &re) && re.Has("java.rmi.NoSuchObjectException"):
 		res.Role = RoleObjectEndpoint
 		res.Detail = "no registry object here: " + re.Short()

@@ -1,6 +1,8 @@
 package jrmp
 
 import (
+	"github.com/carbonprobe/carbonprobe/internal/text"
+
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -31,9 +33,9 @@ type Endpoint struct {
 func (e Endpoint) Addr() string { return joinHostPort(e.Host, e.Port) }
 
 func (e Endpoint) String() string {
-	s := safe(e.Addr()) + " (" + safe(e.Ref)
+	s := text.Peer(e.Addr()) + " (" + text.Peer(e.Ref)
 	if e.Factory != "" {
-		s += ", client socket factory " + safe(e.Factory)
+		s += ", client socket factory " + text.Peer(e.Factory)
 	}
 	return s + ")"
 }
@@ -85,9 +87,9 @@ func (e *RemoteError) Error() string {
 
 // Short is the simple class name and message, e.g. "NotBoundException: jmxrmi".
 func (e *RemoteError) Short() string {
-	s := safe(e.Class[strings.LastIndexByte(e.Class, '.')+1:])
+	s := text.Peer(e.Class[strings.LastIndexByte(e.Class, '.')+1:])
 	if e.Message != "" {
-		s += ": " + oneLine(e.Message)
+		s += ": " + text.Peer(e.Message)
 	}
 	return s
 }
@@ -264,9 +266,9 @@ func kindOf(v any) string {
 	case string:
 		return "a String"
 	case *object:
-		return "a " + safe(x.desc.name)
+		return "a " + text.Peer(x.desc.name)
 	case *array:
-		return "a " + safe(x.desc.name) + " array"
+		return "a " + text.Peer(x.desc.name) + " array"
 	case *classDesc:
 		return "a class descriptor"
 	case *enumConst:
@@ -292,7 +294,7 @@ func ParseStub(b []byte) (Endpoint, error) {
 	}
 	ep := stubOf(o)
 	if ep == nil {
-		return Endpoint{}, fmt.Errorf("%s carries no remote reference", safe(o.desc.name))
+		return Endpoint{}, fmt.Errorf("%s carries no remote reference", text.Peer(o.desc.name))
 	}
 	return *ep, nil
 }

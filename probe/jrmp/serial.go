@@ -12,6 +12,8 @@ package jrmp
 // tolerated: a hostile stream can make the walk fail, never panic or grow.
 
 import (
+	"github.com/carbonprobe/carbonprobe/internal/text"
+
 	"bufio"
 	"bytes"
 	"encoding/binary"
@@ -475,7 +477,7 @@ func (d *decoder) valueTC(tc byte) (any, error) {
 		if o, ok := v.(*object); ok {
 			name = o.desc.name
 		}
-		return nil, fmt.Errorf("the server aborted the stream with %s", safe(name))
+		return nil, fmt.Errorf("the server aborted the stream with %s", text.Peer(name))
 	case tcBlockData, tcBlockDataLong, tcEndBlockData:
 		return nil, fmt.Errorf("unexpected block data marker %02x where an object was expected", tc)
 	}
@@ -623,10 +625,10 @@ func (d *decoder) classDescTC(tc byte) (*classDesc, error) {
 					return nil, err
 				}
 				if _, ok := v.(string); !ok {
-					return nil, fmt.Errorf("field %s.%s: type name is a %T, not a string", safe(name), safe(fname), v)
+					return nil, fmt.Errorf("field %s.%s: type name is a %T, not a string", text.Peer(name), text.Peer(fname), v)
 				}
 			default:
-				return nil, fmt.Errorf("field %s.%s: unknown type code %q", safe(name), safe(fname), typ)
+				return nil, fmt.Errorf("field %s.%s: unknown type code %q", text.Peer(name), text.Peer(fname), typ)
 			}
 			desc.fields = append(desc.fields, fieldDesc{typ: typ, name: fname})
 		}
@@ -653,7 +655,7 @@ func (desc *classDesc) hierarchy() ([]*classDesc, error) {
 	var c []*classDesc
 	for x := desc; x != nil; x = x.super {
 		if len(c) == maxChain {
-			return nil, fmt.Errorf("class hierarchy of %s deeper than %d (or a loop)", safe(desc.name), maxChain)
+			return nil, fmt.Errorf("class hierarchy of %s deeper than %d (or a loop)", text.Peer(desc.name), maxChain)
 		}
 		c = append(c, x)
 	}
@@ -694,7 +696,7 @@ func (d *decoder) newObject() (any, error) {
 			}
 		case cd.flags&scExternalizable != 0:
 			if cd.flags&scBlockData == 0 {
-				return nil, fmt.Errorf("class %s is externalized in protocol 1, which cannot be walked", safe(cd.name))
+				return nil, fmt.Errorf("class %s is externalized in protocol 1, which cannot be walked", text.Peer(cd.name))
 			}
 			if data.annotation, err = d.annotation(); err != nil {
 				return nil, err
@@ -708,7 +710,7 @@ func (d *decoder) newObject() (any, error) {
 		if cd.name == "java.rmi.server.RemoteObject" && o.ref == nil {
 			ep, ack, err := d.parseRef(data.annotation)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", safe(desc.name), err)
+				return nil, fmt.Errorf("%s: %w", text.Peer(desc.name), err)
 			}
 			o.ref = ep
 			d.ackNeeded = d.ackNeeded || ack
@@ -755,7 +757,7 @@ func (d *decoder) newArray() (any, error) {
 	}
 	n := int64(int32(size))
 	if n < 0 {
-		return nil, fmt.Errorf("array %s of negative length %d", safe(desc.name), n)
+		return nil, fmt.Errorf("array %s of negative length %d", text.Peer(desc.name), n)
 	}
 	a.n = int(n)
 	if width := primitiveWidth(desc.name[1]); width > 0 {

@@ -3,6 +3,7 @@ package sockets
 import (
 	"strings"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
 )
 
@@ -15,11 +16,6 @@ type Process struct {
 	Carbon  *procs.Carbon // nil unless the process is a Carbon server
 }
 
-// Command is the command line on one line, cut at 200 bytes for reports.
-func (p Process) Command() string {
-	s := strings.Join(p.Cmdline, " ")
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
-}
+// Command is the command line on one line for reports: another user's
+// process may hold anything in its arguments, so it is escaped and cut.
+func (p Process) Command() string { return text.Cut(strings.Join(p.Cmdline, " "), 200) }
