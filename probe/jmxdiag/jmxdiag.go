@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/jrmp"
 )
 
@@ -152,6 +153,16 @@ func Diagnose(ctx context.Context, host string, registryPort int, timeout time.D
 		return r.finish()
 	}
 	ep := *res.JMX
+	if ep.Port < 1 || ep.Port > 65535 {
+		r.fail(StepEndpoint, fmt.Sprintf("the stub advertises port %d, which no client can dial", ep.Port), hostnameFix)
+		r.skipRest("needs an endpoint a client can dial")
+		return r.finish()
+	}
+	if shown := text.Quote(ep.Host); ep.Host == "" || text.Peer(ep.Host) != ep.Host || strings.ContainsAny(ep.Host, " /@") {
+		r.fail(StepEndpoint, fmt.Sprintf("the stub advertises the host %s, which is no host name", shown), hostnameFix)
+		r.skipRest("needs an endpoint a client can dial")
+		return r.finish()
+	}
 	r.Endpoint = &ep
 	r.ServiceURL = "service:jmx:rmi://" + ep.Addr() + "/jndi/rmi://" + r.Registry + "/jmxrmi"
 	if ep.TLS() {

@@ -1,8 +1,13 @@
 package jmxdiag_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -202,4 +207,74 @@ func TestSilentRegistry(t *testing.T) {
 	defer cancel()
 	r := jmxdiag.Diagnose(ctx, "127.0.0.1", ln.Addr().(*net.TCPAddr).Port, 300*time.Millisecond, nil)
 	expectFailure(t, r, jmxdiag.StepJRMP, "no reply before the deadline", "does not speak Java RMI")
+}
+
+// fakeRegistry answers as a JDK registry does (the captured ack and list()
+// of probe/jrmp/testdata), and to lookup("jmxrmi") with a stub that
+// advertises host:port, whatever they are.
+func fakeRegistry(t *testing.T, host string, port int32) func(context.Context, string, string) (net.Conn, error) {
+	t.Helper()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "jrmp", "testdata", "captures", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ack, list, lookup := read("ack.bin"), read("list-jmxrmi.bin"), read("lookup-unicastref.bin")
+	// The capture's endpoint block: 77 32, "UnicastRef", "127.0.0.1", port.
+	at := bytes.Index(lookup, []byte("\x77\x32\x00\x0aUnicastRef\x00\x09127.0.0.1"))
+	if at < 0 {
+		t.Fatal("the lookup capture has not the expected endpoint block")
+	}
+	stub := append([]byte(nil), lookup[:at]...)
+	stub = append(stub, 0x77, byte(0x32-9+len(host)), 0x00, 0x0a)
+	stub = append(stub, "UnicastRef"...)
+	stub = binary.BigEndian.AppendUint16(stub, uint16(len(host)))
+	stub = append(stub, host...)
+	stub = binary.BigEndian.AppendUint32(stub, uint32(port))
+	stub = append(stub, lookup[at+2+12+11+4:]...)
+	return func(ctx context.Context, _, _ string) (net.Conn, error) {
+		client, server := net.Pipe()
+		go func() {
+			defer server.Close()
+			_ = server.SetDeadline(time.Now().Add(10 * time.Second))
+			buf := make([]byte, 4096)
+			// The client writes its header with its endpoint, then one call at a time.
+			for _, reply := range [][]byte{ack, list, stub} {
+				if _, err := server.Read(buf); err != nil {
+					return
+				}
+				if _, err := server.Write(reply); err != nil {
+					return
+				}
+			}
+			_, _ = io.Copy(io.Discard, server)
+		}()
+		return client, nil
+	}
+}
+
+// TestImpossibleAdvertisedEndpoint: a stub may advertise port 0, -1 or a
+// "host" that no name can be: each is named, never "ok".
+func TestImpossibleAdvertisedEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		name, host string
+		port       int32
+		want       string
+	}{
+		{"port 0", "127.0.0.1", 0, "advertises port 0, which no client can dial"},
+		{"port -1", "127.0.0.1", -1, "advertises port -1, which no client can dial"},
+		{"a terminal escape for a host", "evil\x1b[2J\nhost", 11111, `advertises the host "evil\x1b[2J\nhost", which is no host name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := diagnose(t, 9999, fakeRegistry(t, tc.host, tc.port))
+			expectFailure(t, r, jmxdiag.StepEndpoint, tc.want, "-Djava.rmi.server.hostname=")
+			for _, s := range r.Steps {
+				if strings.ContainsAny(s.Detail, "\x1b\n") {
+					t.Errorf("step %s carries the peer's control characters: %q", s.Name, s.Detail)
+				}
+			}
+		})
+	}
 }
