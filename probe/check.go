@@ -5,6 +5,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe/kdccheck"
+	"github.com/carbonprobe/carbonprobe/probe/sockets"
 	"github.com/carbonprobe/carbonprobe/target"
 )
 
@@ -74,7 +76,14 @@ type Result struct {
 	// Conflict says why the holder is wrong: another process, or a
 	// loopback-only bind that the target address cannot reach.
 	Conflict string
+	// Queue is the accept queue of the listener on a port that did not
+	// answer in time, when this host's socket table shows one.
+	Queue *Queue
 }
+
+// Queue is a TCP listener's accept queue: connections completed by the
+// kernel and not yet accepted by the program, and the most it holds.
+type Queue struct{ Len, Max int }
 
 // Report is the outcome of one check of one server.
 type Report struct {
@@ -149,6 +158,9 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 	}
 	if t.Looked {
 		owners(ctx, &rep)
+	}
+	if quick || t.Local {
+		stalled(ctx, &rep)
 	}
 	rep.Elapsed = time.Since(start)
 	return rep
@@ -272,4 +284,48 @@ func errText(err error) string {
 		s = s[i+2:]
 	}
 	return s
+}
+
+// stalled looks up the listeners of the ports that timed out on this host: a
+// server that stopped accepting (hung, or overloaded) leaves its listener in
+// the socket table with a full accept queue, and the kernel drops new SYNs,
+// so the dial can only time out. Saying so points at the server, not at a
+// firewall.
+func stalled(ctx context.Context, rep *Report) {
+	var ports []uint16
+	for _, r := range rep.Results {
+		if r.State == Timeout && r.Port.Proto == expect.TCP {
+			ports = append(ports, uint16(r.Port.Number))
+		}
+	}
+	if len(ports) == 0 {
+		return
+	}
+	socks, err := sockets.Listeners(ctx, sockets.Filter{Protos: []string{sockets.TCP}, Ports: ports})
+	if err != nil {
+		return // the timeout stands as it is
+	}
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.State != Timeout || r.Port.Proto != expect.TCP {
+			continue
+		}
+		for _, s := range socks {
+			if s.Proto != sockets.TCP || int(s.Local.Port()) != r.Port.Number || !s.QueueKnown {
+				continue
+			}
+			r.Queue = &Queue{Len: int(s.Queue), Max: int(s.QueueMax)}
+			who := "a listener"
+			if r.Owner != nil && r.Owner.PID > 0 {
+				who = "pid " + strconv.Itoa(r.Owner.PID) + "'s listener"
+			}
+			if s.QueueFull() {
+				r.Detail = fmt.Sprintf("no answer within the deadline: %s is there, but its accept queue is full (%d of %d): the server is not accepting connections",
+					who, s.Queue, s.QueueMax)
+			} else {
+				r.Detail = fmt.Sprintf("no answer within the deadline, though %s is there (accept queue %d of %d)", who, s.Queue, s.QueueMax)
+			}
+			break
+		}
+	}
 }

@@ -219,3 +219,21 @@ func BenchmarkCheck9(b *testing.B) { benchCheck(b, 9) }
 
 // BenchmarkCheck2000 checks 2,000 bound loopback ports.
 func BenchmarkCheck2000(b *testing.B) { benchCheck(b, 2000) }
+
+// TestFullAcceptQueueIsNamed: a listener whose program stopped accepting
+// makes the dial time out; the socket table says why, and it fails.
+func TestFullAcceptQueueIsNamed(t *testing.T) {
+	t.Parallel()
+	silent := testnet.Silent(t) // a listener with a full accept queue
+	rep := Check(context.Background(), adhoc(t, silent), Options{Timeout: 300 * time.Millisecond})
+	r := rep.Results[0]
+	if r.State != Timeout || r.Queue == nil || r.Queue.Len <= r.Queue.Max {
+		t.Fatalf("state %s, queue %+v; want a timeout with the full queue", r.State, r.Queue)
+	}
+	err := rep.Err()
+	want := fmt.Sprintf("%d/tcp: timeout: no answer within the deadline: a listener is there, but its accept queue is full (%d of %d): the server is not accepting connections",
+		silent, r.Queue.Len, r.Queue.Max)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}

@@ -124,6 +124,19 @@ type jsonResult struct {
 	Answer    *jsonAnswer `json:"answer,omitempty"`
 	Holder    *jsonHolder `json:"holder,omitempty"`
 	Conflict  string      `json:"conflict,omitempty"`
+	Queue     *jsonQueue  `json:"accept_queue,omitempty"`
+}
+
+type jsonQueue struct {
+	Length int `json:"length"`
+	Max    int `json:"max"`
+}
+
+func queueJSON(q *probe.Queue) *jsonQueue {
+	if q == nil {
+		return nil
+	}
+	return &jsonQueue{q.Len, q.Max}
 }
 
 type jsonHolder struct {
@@ -261,7 +274,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
 		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer),
-			holderJSON(r.Owner), r.Conflict}
+			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue)}
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {

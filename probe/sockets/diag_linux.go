@@ -218,6 +218,11 @@ func parseMsg(m []byte, proto uint8) (Socket, error) {
 	s.Local, s.Remote = netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport)
 	s.UID = ne.Uint32(m[64:])
 	s.Inode = uint64(ne.Uint32(m[68:]))
+	if s.Proto == TCP && s.State == StateListen {
+		// For a listener, idiag_rqueue is the accept queue's length and
+		// idiag_wqueue its limit (inet_diag's sk_ack_backlog, sk_max_ack_backlog).
+		s.Queue, s.QueueMax, s.QueueKnown = ne.Uint32(m[56:]), ne.Uint32(m[60:]), true
+	}
 	if m[0] == unix.AF_INET6 {
 		for a := m[sizeofMsg:]; len(a) >= 4; {
 			al, at := int(ne.Uint16(a[0:])), ne.Uint16(a[2:])&^unix.NLA_F_NESTED

@@ -41,7 +41,17 @@ type Socket struct {
 	// table came from /proc/net, which does not show it.
 	V6Only      bool
 	V6OnlyKnown bool
+	// Queue and QueueMax are a TCP listener's accept queue: the connections
+	// the kernel completed that the program has not accepted yet, and the
+	// backlog it allows; the kernel drops new SYNs once Queue exceeds
+	// QueueMax. QueueKnown is false when the table came from /proc/net.
+	Queue, QueueMax uint32
+	QueueKnown      bool
 }
+
+// QueueFull tells whether a listener's accept queue is full: the program
+// stopped accepting, and new connections are not completed.
+func (s Socket) QueueFull() bool { return s.QueueKnown && s.Queue > s.QueueMax }
 
 // Key is "tcp/9443": the form Extras takes its fixed ports in.
 func (s Socket) Key() string { return s.Proto + "/" + strconv.Itoa(int(s.Local.Port())) }
