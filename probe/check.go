@@ -17,6 +17,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/probe/kdccheck"
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 	"github.com/carbonprobe/carbonprobe/probe/sockets"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -198,6 +199,18 @@ func dial(ctx context.Context, host string, opt Options, p expect.Port) Result {
 	}
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	res := Result{Port: p, Latency: time.Since(start)}
+	if resetAfterAccept(err) {
+		// The kernel completed the handshake: a listener is there, and it
+		// reset the connection before the dial returned. That is the same
+		// port as one that resets after the dial returned: bound, and no
+		// protocol answered.
+		res.State, res.Detail = Bound, "accepted, then reset at once"
+		if !opt.NoVerify && p.Role != expect.RoleTCP {
+			res.Answer = (&Answer{Protocol: string(p.Role), Seen: peek.SeenReset,
+				Detail: "accepted, then reset at once: no " + string(p.Role) + " answer"}).clean()
+		}
+		return res
+	}
 	if err != nil {
 		res.State, res.Detail = classify(err)
 		return res
@@ -259,6 +272,13 @@ func udpDetail(s State) string {
 		return "nothing listens"
 	}
 	return ""
+}
+
+// resetAfterAccept tells a connect that the kernel completed and the peer
+// then reset (ECONNRESET: the RST came after the handshake) from one it
+// refused (ECONNREFUSED: the RST answered the SYN).
+func resetAfterAccept(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED)
 }
 
 // classify turns a dial error into a state and a short reason.

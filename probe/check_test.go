@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +237,53 @@ func TestFullAcceptQueueIsNamed(t *testing.T) {
 		silent, r.Queue.Len, r.Queue.Max)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// resetter accepts every connection and resets it at once (SO_LINGER 0, what
+// Hazelcast does to a peer it does not know).
+func resetter(t *testing.T) int {
+	t.Helper()
+	return port(testnet.Peer(t, "tcp", func(c net.Conn) { _ = c.(*net.TCPConn).SetLinger(0) }))
+}
+
+func port(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// TestResetAfterAcceptIsBoundEveryTime: the kernel completed the
+// connection, so a listener is there, whatever happens next: the verdict
+// must not flap between bound and an error.
+func TestResetAfterAcceptIsBoundEveryTime(t *testing.T) {
+	t.Parallel()
+	p := resetter(t)
+	for _, tc := range []struct {
+		list string
+		opt  Options
+	}{
+		{fmt.Sprint(p), Options{}},                          // the bare connect
+		{fmt.Sprintf("%d=http", p), Options{NoVerify: true}}, // dial only, through the dialer
+		{fmt.Sprintf("%d=http", p), Options{}},               // and a protocol that cannot answer
+	} {
+		states := map[string]int{}
+		for i := 0; i < 50; i++ {
+			rep := Check(context.Background(), adhocList(t, tc.list), tc.opt)
+			r := rep.Results[0]
+			key := string(r.State)
+			if r.Answer != nil {
+				key += "/" + r.Answer.Seen
+			}
+			states[key]++
+		}
+		if len(states) != 1 {
+			t.Errorf("%s (no-verify %v): the verdict flaps: %v", tc.list, tc.opt.NoVerify, states)
+		}
+		for k := range states {
+			if !strings.HasPrefix(k, string(Bound)) {
+				t.Errorf("%s: %v, want bound every time", tc.list, states)
+			}
+		}
 	}
 }
