@@ -263,7 +263,7 @@ func TestResetAfterAcceptIsBoundEveryTime(t *testing.T) {
 		list string
 		opt  Options
 	}{
-		{fmt.Sprint(p), Options{}},                          // the bare connect
+		{fmt.Sprint(p), Options{}},                           // the bare connect
 		{fmt.Sprintf("%d=http", p), Options{NoVerify: true}}, // dial only, through the dialer
 		{fmt.Sprintf("%d=http", p), Options{}},               // and a protocol that cannot answer
 	} {
