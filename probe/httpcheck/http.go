@@ -80,6 +80,11 @@ func exchange(ctx context.Context, rec *peek.Recorder, req []byte) (Result, erro
 	}
 	br := bufio.NewReader(rec)
 	head, err := br.Peek(5)
+	if err != nil && peek.IsTimeout(err) && len(head) > 0 && bytes.HasPrefix([]byte("HTTP/"), head) {
+		// A reply that began and was cut by the deadline (a peer that
+		// drips a byte a second) is a timeout, not another protocol.
+		return Result{Seen: peek.SeenTimeout, Detail: fmt.Sprintf("the reply began (%q) but its status line was not complete within the deadline", head)}, nil
+	}
 	if err != nil || !bytes.Equal(head, []byte("HTTP/")) {
 		if len(head) == 0 {
 			head = rec.First()

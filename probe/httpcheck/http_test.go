@@ -127,6 +127,8 @@ func TestCheckHTTPHostilePeers(t *testing.T) {
 		detail   string        // substring
 	}{
 		{"silent", testnet.Peer(t, "tcp", testnet.Ignore), 300 * time.Millisecond, "timeout", "not HTTP: timeout"},
+		// A reply that drips too slowly for the deadline is a timeout, not "text HTT".
+		{"a slow reply cut by the deadline", testnet.Peer(t, "tcp", testnet.Send([]byte("HTT"))), 300 * time.Millisecond, "timeout", `the reply began ("HTT") but its status line was not complete`},
 		{"closes", testnet.Peer(t, "tcp", testnet.Hangup), 0, "closed without a reply", "not HTTP"},
 		{"garbage", testnet.Peer(t, "tcp", testnet.Send([]byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3})), 0, "garbage (hex deadbeef00010203)", ""},
 		{"ssh", testnet.Peer(t, "tcp", testnet.Send([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"))), 0, "SSH", ""},

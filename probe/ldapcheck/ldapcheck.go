@@ -76,13 +76,18 @@ func Check(ctx context.Context, conn net.Conn) (Result, error) {
 		}, nil
 	}
 	seen := peek.Identify(rec.First())
+	timedOut := hasDeadline && !time.Now().Before(dl) || peek.IsTimeout(rec.Err())
 	switch {
+	case seen == "LDAP" && timedOut:
+		// The first bytes of an LDAP message, then nothing more: a peer
+		// that claims a reply and never completes it is not answering.
+		return Result{Seen: peek.SeenTimeout, Detail: fmt.Sprintf("an LDAP message began (%s) but was not complete within the deadline", peek.Hex(rec.First()))}, nil
 	case seen == "LDAP":
 		// An LDAP message the library could not match to our search: a
 		// Notice of Disconnection, or a server that hung up after replying.
 		return Result{OK: true, Detail: "LDAP answered, but the root DSE search failed: " + oneLine(err)}, nil
 	case seen != "":
-	case hasDeadline && !time.Now().Before(dl):
+	case timedOut:
 		seen = peek.SeenTimeout
 	default:
 		// The library flattens the read error into a string: the recorder

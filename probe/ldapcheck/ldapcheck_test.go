@@ -80,6 +80,8 @@ func TestCheckHostilePeers(t *testing.T) {
 		{"ssh banner", testnet.Peer(t, "tcp", testnet.Send([]byte("SSH-2.0-OpenSSH_9.2p1\r\n"))), 0, "SSH"},
 		{"HTTP server", web.Listener.Addr().String(), 0, "HTTP"},
 		// A BER header claiming a 2 GiB SEQUENCE, then an endless body.
+		// The head of an LDAP message claiming 2 GiB, then nothing: not an answer.
+		{"a header, then silence", testnet.Peer(t, "tcp", testnet.Send([]byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01, 0x64, 0x84, 0x7f, 0xff, 0xff, 0xf0})), 300 * time.Millisecond, "timeout"},
 		{"huge length, endless stream", testnet.Peer(t, "tcp", testnet.Flood([]byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, []byte{0x04, 0x01, 0x61}, 100<<20)), 0, "garbage (hex 30847fffffff"},
 		{"stream 100 MB garbage", testnet.Peer(t, "tcp", testnet.Flood(nil, []byte{0xff, 0x00}, 100<<20)), 0, "garbage (hex ff00"},
 	}
@@ -94,7 +96,11 @@ func TestCheckHostilePeers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.OK || !strings.HasPrefix(r.Seen, tc.seen) || r.Detail != "not LDAP: "+r.Seen {
+			detail := "not LDAP: " + r.Seen
+			if tc.name == "a header, then silence" {
+				detail = "an LDAP message began (garbage (hex 30847fffffff02010164847ffffff0)) but was not complete within the deadline"
+			}
+			if r.OK || !strings.HasPrefix(r.Seen, tc.seen) || r.Detail != detail {
 				t.Fatalf("got %+v; want Seen %q...", r, tc.seen)
 			}
 			if n := c.BytesRead(); n > maxReply {
