@@ -368,7 +368,8 @@ func (r *resolver) ports(off Offset) []Port {
 			Name: pp.Name, Proto: pp.Proto, Base: base, Offset: withOffset,
 			Number: base, Role: pp.Role, Need: pp.Need,
 			Condition: pp.Condition, Source: pp.Source,
-			From: strings.Join(d.from, "; "),
+			From:    strings.Join(d.from, "; "),
+			Cluster: pp.Feature.clustering(),
 		}
 		if d.need != "" {
 			port.Need, port.Condition = d.need, d.cond

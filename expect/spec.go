@@ -84,6 +84,10 @@ type Port struct {
 	From string
 	// Expect is the --expect file row that added this port, "ports.toml:12".
 	Expect string
+	// Cluster marks a cluster's port (Hazelcast's member and multicast
+	// discovery ports): a probe never sends it a datagram, which would land
+	// in the cluster's own discovery socket.
+	Cluster bool
 }
 
 // Label names a port for people: "passthrough-http 8290/tcp", or "8080/tcp"

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -39,6 +42,10 @@ const (
 const (
 	DefaultTimeout     = 2 * time.Second
 	DefaultConcurrency = 64
+	// OptionalGrace is how long optional ports may still take once every
+	// required port is settled: they never fail a check, so a silent one
+	// must not hold a healthcheck up to its whole deadline.
+	OptionalGrace = 250 * time.Millisecond
 )
 
 // Options says how to probe; what to probe is the target.
@@ -51,6 +58,9 @@ type Options struct {
 	// StrictExtras makes every random port of the server a problem, for
 	// hosts whose firewall rules allow the fixed ports only.
 	StrictExtras bool
+	// Deadline bounds the whole check; dials still running then are cut
+	// short, and their results say so. 0: no bound beyond each port's.
+	Deadline time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -80,6 +90,9 @@ type Result struct {
 	// Queue is the accept queue of the listener on a port that did not
 	// answer in time, when this host's socket table shows one.
 	Queue *Queue
+	// CutShort says that the check's deadline, or the grace optional ports
+	// get once the required ones are settled, ended this port's probe.
+	CutShort bool
 }
 
 // Queue is a TCP listener's accept queue: connections completed by the
@@ -132,10 +145,35 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 	loopback, _ := netip.ParseAddr(t.Host)
 	quick := loopback.Unmap().IsLoopback()
 
+	if opt.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opt.Deadline)
+		defer cancel()
+	}
+	cut := newCutter(ctx, spec.Ports)
+	defer cut.stop()
+
+	// On this host, a UDP port is settled from the socket table: a datagram
+	// proves little (silence is the common answer) and costs the whole
+	// deadline, and a cluster's discovery socket must not receive garbage.
+	local := (quick || t.Local) && udpFromSocketTable
+	var fromTable []int
+
 	var g errgroup.Group // not WithContext: one port's failure must not cancel the others
 	g.SetLimit(opt.Concurrency)
 	for i, p := range spec.Ports {
 		if p.Need == expect.Off {
+			continue
+		}
+		switch {
+		case p.Proto == expect.UDP && p.Role == expect.RoleUDP && local:
+			fromTable = append(fromTable, i)
+			cut.done(p)
+			continue
+		case p.Proto == expect.UDP && p.Cluster:
+			rep.Results[i] = Result{Port: p, State: Skipped,
+				Detail: "not dialled: a datagram would land in the cluster's discovery socket; check it on its host, where the socket table shows it"}
+			cut.done(p)
 			continue
 		}
 		if quick && p.Proto == expect.TCP && (opt.NoVerify || p.Role == expect.RoleTCP) {
@@ -145,15 +183,21 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 				if st == Refused {
 					rep.Results[i].Detail = "nothing listens"
 				}
+				cut.done(p)
 				continue
 			}
 		}
 		g.Go(func() error {
-			rep.Results[i] = dial(ctx, t.Host, opt, p)
+			r := dial(cut.context(p), t.Host, opt, p)
+			rep.Results[i] = cut.mark(r, opt.Deadline)
+			cut.done(p)
 			return nil
 		})
 	}
 	_ = g.Wait() // the goroutines return no errors: every outcome is a Result
+	if len(fromTable) > 0 {
+		udpFromTable(ctx, &rep, fromTable)
+	}
 	if n := swapNote(rep.Results); n != "" {
 		rep.Notes = append(rep.Notes, n)
 	}
@@ -314,7 +358,7 @@ func errText(err error) string {
 func stalled(ctx context.Context, rep *Report) {
 	var ports []uint16
 	for _, r := range rep.Results {
-		if r.State == Timeout && r.Port.Proto == expect.TCP {
+		if r.State == Timeout && r.Port.Proto == expect.TCP && !r.CutShort {
 			ports = append(ports, uint16(r.Port.Number))
 		}
 	}
@@ -327,7 +371,7 @@ func stalled(ctx context.Context, rep *Report) {
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		if r.State != Timeout || r.Port.Proto != expect.TCP {
+		if r.State != Timeout || r.Port.Proto != expect.TCP || r.CutShort {
 			continue
 		}
 		for _, s := range socks {
@@ -347,5 +391,121 @@ func stalled(ctx context.Context, rep *Report) {
 			}
 			break
 		}
+	}
+}
+
+// udpFromSocketTable turns the socket table's answer for local UDP ports on;
+// a test turns it off to exercise the datagram.
+var udpFromSocketTable = true
+
+// cutter ends the optional ports' dials OptionalGrace after the last
+// required port is settled, and tells which results a cut ended.
+type cutter struct {
+	whole    context.Context
+	optional context.Context
+	cancel   context.CancelFunc
+	left     atomic.Int32 // required ports not settled yet
+	mu       sync.Mutex
+	timer    *time.Timer
+	cutAt    atomic.Int64 // when the optional ports were cut, unix ns; 0: not yet
+}
+
+func newCutter(ctx context.Context, ports []expect.Port) *cutter {
+	c := &cutter{whole: ctx}
+	c.optional, c.cancel = context.WithCancel(ctx)
+	for _, p := range ports {
+		if p.Need == expect.Required {
+			c.left.Add(1)
+		}
+	}
+	if c.left.Load() == 0 {
+		c.left.Store(-1) // nothing required: optional ports take their own time
+	}
+	return c
+}
+
+func (c *cutter) context(p expect.Port) context.Context {
+	if p.Need == expect.Required {
+		return c.whole
+	}
+	return c.optional
+}
+
+// done counts a settled port; after the last required one, the optional
+// ones get OptionalGrace more.
+func (c *cutter) done(p expect.Port) {
+	if p.Need != expect.Required || c.left.Add(-1) != 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timer = time.AfterFunc(OptionalGrace, func() {
+		c.cutAt.Store(time.Now().UnixNano())
+		c.cancel()
+	})
+}
+
+// past tells whether the check's deadline has come: by the clock, since a
+// read cut by the same deadline may return before the context says so.
+func (c *cutter) past() bool {
+	dl, ok := c.whole.Deadline()
+	return c.whole.Err() != nil || ok && !time.Now().Before(dl)
+}
+
+func (c *cutter) stop() {
+	c.mu.Lock()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.mu.Unlock()
+	c.cancel()
+}
+
+// mark says so in a result that a cut ended: the check's deadline, or the
+// optional ports' grace. A port that answered in time keeps its result.
+func (c *cutter) mark(r Result, deadline time.Duration) Result {
+	if r.State == Refused || r.Up() && (r.Answer == nil || r.Answer.OK) {
+		return r
+	}
+	var why string
+	switch {
+	case deadline > 0 && c.past():
+		why = fmt.Sprintf("cut short by the check's deadline (%s)", deadline)
+	case c.cutAt.Load() != 0 && r.Port.Need != expect.Required:
+		why = fmt.Sprintf("cut short: every required port was settled, and an optional port gets %s more", OptionalGrace)
+	default:
+		return r
+	}
+	r.CutShort = true
+	if r.State == Bound {
+		// Accepted; the protocol's answer had not come when the cut came.
+		r.Answer = &Answer{Protocol: string(r.Port.Role), Seen: peek.SeenTimeout, Detail: why}
+		return r
+	}
+	r.State, r.Detail, r.Answer = Timeout, why, nil
+	return r
+}
+
+// udpFromTable settles UDP ports on this host from the socket table, without
+// a datagram: a socket bound to the port holds it, and nothing else can.
+func udpFromTable(ctx context.Context, rep *Report, idx []int) {
+	ports := make([]uint16, len(idx))
+	for i, j := range idx {
+		ports[i] = uint16(rep.Results[j].Port.Number)
+	}
+	t0 := time.Now()
+	socks, err := sockets.Listeners(ctx, sockets.Filter{Protos: []string{sockets.UDP}, Ports: ports})
+	for _, j := range idx {
+		p := rep.Results[j].Port
+		r := Result{Port: p, Latency: time.Since(t0)}
+		switch {
+		case err != nil:
+			r.State, r.Detail = Failed, "could not read the socket table: "+err.Error()
+		case slices.ContainsFunc(socks, func(s sockets.Socket) bool { return int(s.Local.Port()) == p.Number }):
+			r.State, r.Detail = Bound, "a UDP socket holds the port (the socket table; no datagram sent)"
+		default:
+			r.State, r.Detail = Refused, "no UDP socket holds the port (the socket table; no datagram sent)"
+		}
+		rep.Results[j] = r
 	}
 }

@@ -139,8 +139,11 @@ func TestIPv6Literal(t *testing.T) {
 	}
 }
 
+// TestUDPStates: on a host whose socket table cannot be read (a remote
+// one), a UDP port gets a datagram: answered, refused or silent.
 func TestUDPStates(t *testing.T) {
-	t.Parallel()
+	udpFromSocketTable = false
+	defer func() { udpFromSocketTable = true }()
 	echo, silent, unbound := testnet.UDPEcho(t), testnet.UDPSilent(t), testnet.UDPUnbound(t)
 	spec := adhocList(t, fmt.Sprintf("%d/udp,%d/udp,%d/udp", echo, silent, unbound))
 	rep := Check(context.Background(), spec, Options{Timeout: 300 * time.Millisecond})
@@ -153,6 +156,87 @@ func TestUDPStates(t *testing.T) {
 	}
 	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d/udp: refused", unbound)) {
 		t.Errorf("err = %v, want the refused UDP port", err)
+	}
+}
+
+// TestLocalUDPFromTheSocketTable: on this host a UDP port is settled from
+// the socket table at once, without a datagram: a silent socket costs no
+// deadline, and nothing lands in it.
+func TestLocalUDPFromTheSocketTable(t *testing.T) {
+	t.Parallel()
+	silent, unbound := testnet.UDPSilent(t), testnet.UDPUnbound(t)
+	start := time.Now()
+	rep := Check(context.Background(), adhocList(t, fmt.Sprintf("%d/udp,%d/udp", silent, unbound)), Options{Timeout: 2 * time.Second})
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("took %s: a silent UDP socket held the check", took)
+	}
+	if got, want := states(rep), "bound refused"; got != want {
+		t.Fatalf("states = %s, want %s", got, want)
+	}
+	if d := rep.Results[0].Detail; !strings.Contains(d, "no datagram sent") {
+		t.Errorf("detail %q", d)
+	}
+}
+
+// TestClusterPortsGetNoDatagram: where the socket table cannot be read, a
+// cluster's discovery port is not dialled at all.
+func TestClusterPortsGetNoDatagram(t *testing.T) {
+	t.Parallel()
+	spec := expect.Spec{Profile: "carbon", Ports: []expect.Port{{Name: "multicast", Proto: expect.UDP, Number: 45564, Base: 45564,
+		Role: expect.RoleUDP, Need: expect.Required, Cluster: true}}}
+	// TEST-NET-1: never dialled, as the result shows.
+	rep := Check(context.Background(), target.Target{Spec: spec, Host: "192.0.2.1"}, Options{Timeout: 5 * time.Second})
+	if r := rep.Results[0]; r.State != Skipped || !strings.Contains(r.Detail, "cluster's discovery socket") || r.Latency != 0 {
+		t.Errorf("%+v", r)
+	}
+}
+
+// TestSilentOptionalPortDoesNotHoldTheCheck: once every required port is
+// settled, a silent optional port gets a short grace, then is cut short,
+// and says so.
+func TestSilentOptionalPortDoesNotHoldTheCheck(t *testing.T) {
+	t.Parallel()
+	up, silent := testnet.Listen(t, "127.0.0.1:0"), testnet.Peer(t, "tcp", testnet.Ignore)
+	tg := adhocList(t, fmt.Sprintf("%d,%s=http", up.Port, silent[strings.LastIndex(silent, ":")+1:]))
+	tg.Spec.Ports[1].Need = expect.Optional
+	start := time.Now()
+	rep := Check(context.Background(), tg, Options{Timeout: 5 * time.Second})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s: the optional port held the check", took)
+	}
+	if r := rep.Results[1]; r.State != Bound || !r.CutShort || r.Answer == nil || !strings.HasPrefix(r.Answer.Detail, "cut short: every required port was settled") {
+		t.Errorf("optional port: %s %+v", r.State, r.Answer)
+	}
+	if !rep.Healthy() {
+		t.Errorf("unhealthy: %v", rep.Err())
+	}
+}
+
+// TestDeadlineBoundsTheWholeCheck: with more silent ports than dials at
+// once, the check's own deadline ends it, naming what it cut.
+func TestDeadlineBoundsTheWholeCheck(t *testing.T) {
+	t.Parallel()
+	var list []string
+	for i := 0; i < 4; i++ {
+		silent := testnet.Peer(t, "tcp", testnet.Ignore)
+		list = append(list, silent[strings.LastIndex(silent, ":")+1:]+"=http")
+	}
+	start := time.Now()
+	rep := Check(context.Background(), adhocList(t, strings.Join(list, ",")), Options{Timeout: 5 * time.Second, Concurrency: 1, Deadline: 500 * time.Millisecond})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s with a 500ms deadline", took)
+	}
+	for _, r := range rep.Results {
+		detail := r.Detail
+		if r.Answer != nil {
+			detail = r.Answer.Detail
+		}
+		if !r.CutShort || detail != "cut short by the check's deadline (500ms)" {
+			t.Errorf("%s: %s %q", r.Port.Label(), r.State, detail)
+		}
+	}
+	if err := rep.Err(); err == nil || !strings.Contains(err.Error(), "cut short by the check's deadline") {
+		t.Errorf("err = %v", err)
 	}
 }
 

@@ -119,7 +119,13 @@ func TestFlagsAfterArgumentsAreRejected(t *testing.T) {
 }
 
 func TestEnvironmentAndPrecedence(t *testing.T) {
-	env := map[string]string{"CARBONPROBE_OFFSET": "4", "JAVA_OPTS": "-DportOffset=6", "CARBONPROBE_PROFILE": "carbon"}
+	// A home whose server is not running: $JAVA_OPTS then stands for its
+	// command line (a server running here would be read instead).
+	home := t.TempDir()
+	if err := os.CopyFS(home, os.DirFS("../../"+kernelHome)); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CARBONPROBE_OFFSET": "4", "JAVA_OPTS": "-DportOffset=6", "CARBONPROBE_PROFILE": "carbon", "CARBON_HOME": home}
 	_, stdout, _ := runCLI(t, env, "ports", "--format", "json")
 	var doc struct {
 		Profile string

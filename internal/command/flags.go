@@ -57,6 +57,7 @@ var (
 	concurrencyFlag  = flag{name: "concurrency", env: "CARBONPROBE_CONCURRENCY", usage: "dials at once, at most", def: strconv.Itoa(probe.DefaultConcurrency)}
 	noVerifyFlag     = flag{name: "no-verify", env: "CARBONPROBE_NO_VERIFY", usage: "only dial: do not check which protocol answers", def: "false", boolean: true}
 	certWarnFlag     = flag{name: "cert-warn", env: "CARBONPROBE_CERT_WARN", usage: "warn when a TLS certificate expires within this", def: "720h"}
+	deadlineFlag     = flag{name: "deadline", env: "CARBONPROBE_DEADLINE", usage: "the whole check, however many ports: dials still running then are cut short, and say so", def: "--timeout + 1s"}
 	realmFlag        = flag{name: "kdc-realm", env: "CARBONPROBE_KDC_REALM", usage: "Kerberos realm for the KDC probe's AS-REQ (any KRB-ERROR proves a KDC)", def: "CARBONPROBE.INVALID"}
 	strictExtrasFlag = flag{name: "strict-extras", env: "CARBONPROBE_STRICT_EXTRAS", usage: "fail when the server holds any port besides its fixed ones (JMX agent, syslog sender, ...)", def: "false", boolean: true}
 	allFlag          = flag{name: "all", env: "CARBONPROBE_ALL", usage: "check every Carbon server process on this host, each at its own offset, and the ports their sets share", def: "false", boolean: true}
@@ -78,7 +79,7 @@ func targetFlags() []flag {
 }
 
 func probeFlags() []flag {
-	return []flag{timeoutFlag, concurrencyFlag, noVerifyFlag, certWarnFlag, realmFlag}
+	return []flag{timeoutFlag, deadlineFlag, concurrencyFlag, noVerifyFlag, certWarnFlag, realmFlag}
 }
 
 // cliFlags makes urfave/cli's flags. Values are parsed by the input, not by
@@ -313,8 +314,14 @@ func (in *input) request() target.Request {
 
 // probeOptions reads how to probe.
 func (in *input) probeOptions() probe.Options {
+	timeout := in.duration(timeoutFlag, time.Hour, false)
+	deadline := timeout + time.Second
+	if v := in.text(deadlineFlag); v.Origin != "" {
+		deadline = in.duration(deadlineFlag, 24*time.Hour, false)
+	}
 	return probe.Options{
-		Timeout:      in.duration(timeoutFlag, time.Hour, false),
+		Timeout:      timeout,
+		Deadline:     deadline,
 		Concurrency:  in.number(concurrencyFlag, 1, 4096),
 		NoVerify:     in.boolean(noVerifyFlag),
 		CertWarn:     in.duration(certWarnFlag, 10*365*24*time.Hour, false),

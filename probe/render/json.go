@@ -125,6 +125,7 @@ type jsonResult struct {
 	Holder    *jsonHolder `json:"holder,omitempty"`
 	Conflict  string      `json:"conflict,omitempty"`
 	Queue     *jsonQueue  `json:"accept_queue,omitempty"`
+	CutShort  bool        `json:"cut_short,omitempty"`
 }
 
 type jsonQueue struct {
@@ -274,7 +275,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
 		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer),
-			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue)}
+			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue), r.CutShort}
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {
