@@ -374,3 +374,14 @@ func TestFlagsGivenTwice(t *testing.T) {
 		t.Errorf("--host [::1] refused: %s", stderr)
 	}
 }
+
+// TestQuietCarriesTheFirstProblemWhateverItIs: the one line Docker and
+// Kubernetes keep says why, even when no port is down.
+func TestQuietCarriesTheFirstProblemWhateverItIs(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	code, stdout, _ := runCLI(t, nil, "check", "--quiet", "--pid", "999999", "--ports", fmt.Sprint(up.Port))
+	want := "unhealthy: ad-hoc ports, 1/1 required ports up; flag --pid 999999: no such process runs here\n"
+	if code != 1 || stdout != want {
+		t.Errorf("exit %d, %q; want 1 and %q", code, stdout, want)
+	}
+}

@@ -6,14 +6,18 @@ import (
 	"strings"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 )
 
 // Quiet writes the verdict on one line, for `docker inspect` health logs and
-// Kubernetes events, which show a probe's output on one line:
+// Kubernetes events, which show a probe's output on one line: the count of
+// required ports up, then the first problem, whatever its kind (a port down,
+// a port held by another process, a server that is not running), and how
+// many more there are:
 //
 //	healthy: mi offset 3, 4/4 required ports up
-//	unhealthy: mi offset 3, 2/4 required ports up; down: passthrough-https 8246/tcp refused, management-https 9157/tcp timeout
+//	unhealthy: mi offset 3, 2/4 required ports up; passthrough-https 8246/tcp: refused: nothing listens (expected ...) (and 1 more problem)
 //
 // notes are appended after "; " (wait adds why it stopped).
 func Quiet(w io.Writer, rep probe.Report, notes ...string) error {
@@ -33,7 +37,7 @@ func QuietLine(rep probe.Report, notes ...string) string {
 		b.WriteString(rep.HostErr + ": nothing was checked")
 	} else {
 		var required, up int
-		var down, unconfirmed []string
+		var unconfirmed []string
 		for _, r := range rep.Results {
 			if r.Port.Need != expect.Required {
 				continue
@@ -41,7 +45,6 @@ func QuietLine(rep probe.Report, notes ...string) string {
 			required++
 			switch {
 			case !portOK(rep, r):
-				down = append(down, fmt.Sprintf("%s %s", r.Port.Label(), stateText(r)))
 			case r.State == probe.Silent:
 				up++
 				unconfirmed = append(unconfirmed, r.Port.Label())
@@ -50,8 +53,14 @@ func QuietLine(rep probe.Report, notes ...string) string {
 			}
 		}
 		fmt.Fprintf(&b, "%s, %d/%d required ports up", quietSubject(rep.Target.Spec), up, required)
-		if len(down) > 0 {
-			b.WriteString("; down: " + strings.Join(down, ", "))
+		if problems := text.Lines(rep.Err()); len(problems) > 0 {
+			b.WriteString("; " + text.Cut(problems[0], 1024))
+			switch n := len(problems) - 1; {
+			case n == 1:
+				b.WriteString(" (and 1 more problem)")
+			case n > 1:
+				fmt.Fprintf(&b, " (and %d more problems)", n)
+			}
 		}
 		if len(unconfirmed) > 0 {
 			b.WriteString("; unconfirmed (UDP silence): " + strings.Join(unconfirmed, ", "))
