@@ -242,7 +242,9 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 		return w.gone(g)
 	}
 
-	results := make(chan dialDone, 64)
+	// One dial per port at a time, and never more than Concurrency at once:
+	// sends never block.
+	results := make(chan dialDone, opt.Probe.Concurrency)
 	finals := make(chan finalDone, 1)
 	found := make(chan located, 1)
 	var exited <-chan struct{}
@@ -388,6 +390,7 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 			if restarting != nil {
 				return w.gone(w.exitOf(restarting, exitedAt))
 			}
+			w.cutShort(results)
 			return w.end(TimedOut, fmt.Sprintf("timed out after %s: %s", opt.Timeout, w.upText()))
 
 		case d := <-results:
@@ -396,8 +399,10 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 				break // a dial of a port set the target no longer has
 			}
 			w.ports[d.i].inflight = false
-			if ctx.Err() == nil { // a dial cut short by the deadline is not news
-				w.apply(d, time.Now())
+			if now := time.Now(); ctx.Err() == nil && now.Before(w.start.Add(opt.Timeout)) {
+				w.apply(d, now)
+			} else {
+				w.cut(d) // the wait's end, not the port, ended this dial
 			}
 
 		case f := <-finals:
@@ -475,6 +480,30 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 			w.quickCheck(now)
 		}
 	}
+}
+
+// cutShort takes the dials the wait's end cut (the context is done, so they
+// return at once): a port whose only dial was cut is reported as cut short,
+// not as never dialled.
+func (w *waiter) cutShort(results <-chan dialDone) {
+	for ; w.inflight > 0; w.inflight-- {
+		if d := <-results; d.gen == w.gen {
+			w.ports[d.i].inflight = false
+			w.cut(d)
+		}
+	}
+}
+
+// cut records a dial the wait's end cut: a port dialled before keeps its
+// earlier result, which says more.
+func (w *waiter) cut(d dialDone) {
+	p := w.ports[d.i]
+	if p.dialled {
+		return
+	}
+	p.dialled = true
+	p.last = probe.Result{Port: p.port, State: probe.Timeout, CutShort: true,
+		Detail: fmt.Sprintf("cut short: the wait's --timeout (%s) ended while this port was being dialled", w.opt.Timeout)}
 }
 
 // exitOf says how a server that exited ends the wait.

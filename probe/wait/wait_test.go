@@ -371,3 +371,21 @@ func TestBarProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestATimeoutShorterThanADialSaysWhatItCut: --timeout 300ms with the
+// default 2 s dial deadline: the ports were dialled, and the report says the
+// wait cut their dials, not that they were never dialled.
+func TestATimeoutShorterThanADialSaysWhatItCut(t *testing.T) {
+	silent := []int{testnet.Silent(t), testnet.Silent(t)}
+	res := Until(context.Background(), at(adhoc(t, silent...)), Options{Timeout: 300 * time.Millisecond})
+	if res.Reason != TimedOut || res.Dials < 2 {
+		t.Fatalf("reason %s, dials %d", res.Reason, res.Dials)
+	}
+	for _, r := range res.Report.Results {
+		// A silent port's dial outlives the wait: its only result is the cut.
+		if r.State == Pending || r.State == probe.Timeout && !r.CutShort && r.Latency < 300*time.Millisecond ||
+			r.CutShort && !strings.Contains(r.Detail, "cut short: the wait's --timeout (300ms) ended") {
+			t.Errorf("%s: %s %q", r.Port.Label(), r.State, r.Detail)
+		}
+	}
+}
