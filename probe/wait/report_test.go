@@ -91,8 +91,8 @@ func TestQuietLine(t *testing.T) {
 	rs := results(t)
 	for name, want := range map[string]string{
 		"ready":   "healthy: ad-hoc ports, 2/2 required ports up; ready after 1.234s: 2 of 2 required ports up",
-		"timeout": "unhealthy: ad-hoc ports, 1/2 required ports up; down: 8253/tcp refused; timed out after 5s: 1 of 2 required ports up",
-		"exited":  `unhealthy: ad-hoc ports, 1/2 required ports up; down: 8253/tcp refused; the server (mi pid 4242, home /opt/wso2mi, offset 10 (-DportOffset=10 after the main class)) exited 3.2s into the wait; its log ends: ERROR {Bootstrap} - Address already in use <8253> & "more"`,
+		"timeout": "unhealthy: ad-hoc ports, 1/2 required ports up; 8253/tcp: refused: nothing listens (expected from --ports); timed out after 5s: 1 of 2 required ports up",
+		"exited":  `unhealthy: ad-hoc ports, 1/2 required ports up; 8253/tcp: refused: nothing listens (expected from --ports); the server (mi pid 4242, home /opt/wso2mi, offset 10 (-DportOffset=10 after the main class)) exited 3.2s into the wait; its log ends: ERROR {Bootstrap} - Address already in use <8253> & "more"`,
 	} {
 		if got := QuietLine(rs[name]); got != want {
 			t.Errorf("%s:\ngot  %s\nwant %s", name, got, want)
