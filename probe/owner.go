@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,11 @@ func owners(ctx context.Context, rep *Report) {
 		}
 		if owner == nil {
 			r.Owner = &Owner{Scope: ss[0].Scope()}
+			if srv != nil {
+				// Never taken for the server: fail closed, and say why.
+				r.Conflict = fmt.Sprintf("held by a process whose descriptors this user (uid %d) cannot read, so it is not known to be the server under test (%s): run carbonprobe as root or as the server's user",
+					os.Geteuid(), srv.Describe())
+			}
 			continue
 		}
 		r.Owner = &Owner{Process: *owner, Scope: chosen.Scope()}

@@ -366,3 +366,26 @@ func buildCarbonprobe(t *testing.T) string {
 	}
 	return bin
 }
+
+// TestAnUnreadableHolderIsNeverTheServer: run as an unprivileged user, a
+// check of a server whose port is held by root cannot see the holder: it
+// fails and says why, instead of calling it healthy.
+func TestAnUnreadableHolderIsNeverTheServer(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the binary as another user")
+	}
+	bin := buildCarbonprobe(t)
+	for dir := filepath.Dir(bin); dir != os.TempDir() && dir != "/"; dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil { // the test's own directories, for the other user
+			t.Fatal(err)
+		}
+	}
+	up := testnet.Listen(t, "127.0.0.1:0") // held by this test process, run as root
+	cmd := exec.Command(bin, "check", "--pid", strconv.Itoa(os.Getpid()), "--ports", strconv.Itoa(up.Port), "--no-verify")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	code := cmd.ProcessState.ExitCode()
+	if code != 1 || !strings.Contains(string(out), "cannot read, so it is not known to be the server under test") {
+		t.Errorf("exit %d (%v), want 1 naming the unreadable holder:\n%s", code, err, out)
+	}
+}
