@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -162,5 +163,24 @@ func TestByHomeEIRuntimeHint(t *testing.T) {
 	_, err := fromHome(t, home)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(rt, procs.PidFileName)) {
 		t.Fatalf("got %v; want the runtime's pid file named", err)
+	}
+}
+
+// TestAFIFOAsThePidFileCannotHang: a FIFO where wso2carbon.pid should be
+// would block a plain open for ever; the resolver says what it is, at once.
+func TestAFIFOAsThePidFileCannotHang(t *testing.T) {
+	home := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(home, procs.PidFileName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := fromHome(t, home); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
+			t.Errorf("err = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a FIFO pid file hung the lookup")
 	}
 }

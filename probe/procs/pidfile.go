@@ -2,12 +2,14 @@ package procs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 
+	"github.com/carbonprobe/carbonprobe/internal/safefile"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
@@ -25,17 +27,16 @@ const pidFileLimit = 4096
 // padding up to 100 bytes (org.wso2.carbon.server.Main.writePID); MI writes the
 // digits alone. Anything else is an error naming the file.
 func ReadPidFile(name string) (int, error) {
-	f, err := os.Open(name)
-	if err != nil {
+	raw, err := safefile.Read(name, pidFileLimit)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return 0, err
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, pidFileLimit+1))
-	if err != nil {
-		return 0, fmt.Errorf("pid file %s: %w", name, err)
-	}
-	if len(raw) > pidFileLimit {
+	case errors.Is(err, safefile.ErrTooLarge):
 		return 0, fmt.Errorf("pid file %s: want a process id of a few bytes, found more than %d bytes", name, pidFileLimit)
+	case errors.Is(err, safefile.ErrNotRegular):
+		return 0, fmt.Errorf("pid file %s: %w: a server writes its pid into a regular file", name, errors.Unwrap(err))
+	case err != nil:
+		return 0, fmt.Errorf("pid file %s: %w", name, err)
 	}
 	pid, err := parsePid(raw)
 	if err != nil {
