@@ -254,17 +254,26 @@ func (r *resolver) pick(product, runtime string) (*Profile, error) {
 
 // checkCollisions reports two names on one effective number. Ports that are
 // off open nothing, so they collide with nothing.
+// The first three are said one per line; thousands of duplicates (a
+// repeated --ports range) add one line more, not thousands.
 func (r *resolver) checkCollisions(ports []Port) {
+	const shown = 3
 	seen := make(map[string]string, len(ports))
+	dups := 0
 	for _, p := range ports {
 		if p.Need == Off {
 			continue
 		}
 		if other, dup := seen[p.Key()]; dup {
-			r.fail(fmt.Errorf("port %d/%s is named twice: %s and %s", p.Number, p.Proto, oneLine(other), oneLine(p.Name)))
+			if dups++; dups <= shown {
+				r.fail(fmt.Errorf("port %d/%s is named twice: %s and %s", p.Number, p.Proto, oneLine(other), oneLine(p.Name)))
+			}
 			continue
 		}
 		seen[p.Key()] = p.Name
+	}
+	if dups > shown {
+		r.fail(fmt.Errorf("and %d more ports are named twice", dups-shown))
 	}
 }
 

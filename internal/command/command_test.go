@@ -385,3 +385,11 @@ func TestQuietCarriesTheFirstProblemWhateverItIs(t *testing.T) {
 		t.Errorf("exit %d, %q; want 1 and %q", code, stdout, want)
 	}
 }
+
+// TestThousandsOfDuplicatesAreAFewLines: one kind of problem, a few lines.
+func TestThousandsOfDuplicatesAreAFewLines(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "ports", "--ports", "1000-5000", "--ports", "1000-5000")
+	if code != 3 || strings.Count(stderr, "\n") != 4 || !strings.Contains(stderr, "and 3998 more ports are named twice") {
+		t.Errorf("exit %d, %d lines:\n%.2000s", code, strings.Count(stderr, "\n"), stderr)
+	}
+}

@@ -389,3 +389,29 @@ func TestAnUnreadableHolderIsNeverTheServer(t *testing.T) {
 		t.Errorf("exit %d (%v), want 1 naming the unreadable holder:\n%s", code, err, out)
 	}
 }
+
+// TestConcurrencyWithinTheOpenFileLimit: --concurrency 4096 under
+// `ulimit -n 256` would run out of descriptors; the check dials fewer at
+// once, says so, and every port answers.
+func TestConcurrencyWithinTheOpenFileLimit(t *testing.T) {
+	bin := buildCarbonprobe(t)
+	var ports []string
+	for i := 0; i < 400; i++ {
+		// HTTP peers: each dial goes through the full dialer and stays open
+		// for the exchange, so they pile up as descriptors at once.
+		addr := testnet.Peer(t, "tcp", func(c net.Conn) {
+			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			_, _ = c.Read(make([]byte, 1024))
+			time.Sleep(50 * time.Millisecond)
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+		})
+		_, p, _ := net.SplitHostPort(addr)
+		ports = append(ports, p+"=http")
+	}
+	cmd := exec.Command("sh", "-c", `ulimit -n 256 && exec "$0" "$@"`, bin, "check", "--ports", strings.Join(ports, ","), "--concurrency", "4096", "--timeout", "5s")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(string(out), "too many open files") ||
+		!strings.Contains(string(out), "at most 192 dials at once, not 4096: the open-file limit") {
+		t.Errorf("exit %d (%v):\n%.3000s", code, err, out)
+	}
+}
