@@ -356,7 +356,6 @@ func TestBrokenFilesEachOneLine(t *testing.T) {
 		filepath.Join(conf, "axis2", "axis2.xml") + ":4: XML syntax error: element <clustering> closed by </axisconfig>",
 		filepath.Join(conf, "carbon.xml") + `:8: <Offset> "x2" is not a whole number`,
 		filepath.Join(conf, "etc", "jmx.xml") + `:3: RMIRegistryPort "${Ports.JMX.Nope}": placeholder ${Ports.JMX.Nope} resolves to nothing: repository/conf/carbon.xml has no such element under <Server>`,
-		filepath.Join(conf, "carbon.xml") + `:11: RMIServerPort "${rmi.port}": placeholder ${rmi.port} resolves to nothing: no -Drmi.port in the Java options`,
 	}
 	got := strings.Split(strings.TrimSpace(errLines(err)), "\n")
 	for _, w := range want {
@@ -461,7 +460,6 @@ func TestValidationAllAtOnce(t *testing.T) {
 		{"[server]\noffset = \"ten\"\n", `deployment.toml:2: [server] offset "ten" is not a whole number`},
 		{"[server]\noffset = -3\n", "deployment.toml:2: [server] offset -3 is negative; a port offset is 0 or more"},
 		{"[server]\noffset = 70000\n", "deployment.toml:2: [server] offset 70000 is past 65535; no port can take it"},
-		{"[clustering]\nmembership_scheme = \"wka\"\nlocal_member_port = \"${port}\"\n", `deployment.toml:3: [clustering] local_member_port "${port}": placeholder ${port} resolves to nothing`},
 	} {
 		dir := home(t, map[string]string{"bin/wso2server.sh": "", "repository/conf/deployment.toml": tc.toml})
 		_, err := Resolve(Input{Profile: flag("profile", "carbon"), CarbonHome: flag("carbon-home", dir)})

@@ -84,6 +84,11 @@ type Port struct {
 	From string
 	// Expect is the --expect file row that added this port, "ports.toml:12".
 	Expect string
+	// Unknown says why the port's number cannot be told, naming the
+	// placeholder and the file and line that hold it: "$env{HTTP_PORT}
+	// (conf/deployment.toml:14 [transport.http] listener.port) is not set in
+	// pid 4242's environment". Number is then 0; Checked leaves the port out.
+	Unknown string
 }
 
 // Label names a port for people: "passthrough-http 8290/tcp", or "8080/tcp"
@@ -173,11 +178,12 @@ type Spec struct {
 	Notes []string
 }
 
-// Checked returns the ports a check dials: all but those that are off.
+// Checked returns the ports a check dials: all but those that are off and
+// those whose number cannot be known.
 func (s Spec) Checked() []Port {
 	out := make([]Port, 0, len(s.Ports))
 	for _, p := range s.Ports {
-		if p.Need != Off {
+		if p.Need != Off && p.Unknown == "" {
 			out = append(out, p)
 		}
 	}
