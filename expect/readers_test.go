@@ -202,12 +202,12 @@ func TestParseLog4j2(t *testing.T) {
 			"no Syslog appender is defined in l (the sample is commented out)"},
 		{"defined but not listed (API-M 3/4)", "appenders = CONSOLE\nappender.CARBON_SYS_LOG.type = Syslog\nappender.CARBON_SYS_LOG.name = CARBON_SYS_LOG\n", false, TCP,
 			"Syslog appender CARBON_SYS_LOG (l:2) is defined but not listed in appenders= (l:1), so log4j2 never builds it"},
-		{"listed, TCP by default, used by no logger", "appenders = CONSOLE, S\nappender.S.type = Syslog\nappender.S.name = S\n", true, TCP,
-			"Syslog appender S (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): an outgoing connection to localhost:514 from an ephemeral port, not a listener; used by no logger"},
+		{"listed, TCP by default, used by no logger", "appenders = CONSOLE, S\nappender.S.type = Syslog\nappender.S.name = S\n", false, TCP,
+			"Syslog appender S (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): it connects to localhost:514, keeping no socket while nothing listens there and otherwise an outgoing connection, never a listening port; used by no logger"},
 		{"no appenders list: every appender is built", "appender.s.type = syslog\nappender.s.name = Sys\nappender.s.protocol = udp\nappender.s.host = logs\nrootLogger.appenderRef.x.ref = Sys\n", true, UDP,
 			"Syslog appender s (l:1) is declared, so log4j2 builds it; protocol UDP (l:3): an unconnected UDP socket on an ephemeral port, sending to logs:514; used by the root logger (line 5)"},
-		{"names match case and all", "appenders = s\nappender.s.type = Syslog\nappender.s.name = Syslog\nrootLogger.appenderRef.syslog.ref = syslog\nlogger.a.appenderRef.b.ref = Syslog\n", true, TCP,
-			"Syslog appender s (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): an outgoing connection to localhost:514 from an ephemeral port, not a listener; used by logger a (line 5)"},
+		{"names match case and all", "appenders = s\nappender.s.type = Syslog\nappender.s.name = Syslog\nrootLogger.appenderRef.syslog.ref = syslog\nlogger.a.appenderRef.b.ref = Syslog\n", false, TCP,
+			"Syslog appender s (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): it connects to localhost:514, keeping no socket while nothing listens there and otherwise an outgoing connection, never a listening port; used by logger a (line 5)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := ParseLog4j2([]byte(tc.data), "l")
