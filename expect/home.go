@@ -126,7 +126,7 @@ func readHome(home, origin string, prof *Profile, props sysProps, javaOrigin str
 	}
 	h.readLogging(prof)
 	if prof != nil && prof.Script != "" {
-		h.script = h.scanScript(prof.Script)
+		h.script = h.scanScript(prof.Script, prof.MainClasses)
 	}
 	if prof != nil && prof.InboundDir != "" {
 		h.readInbound(prof.InboundDir)
@@ -316,7 +316,7 @@ const maxScriptProps = 1024
 // scanScript looks for -Dcom.sun.management.jmxremote in a start script,
 // skipping comment lines. The options of the JVM that runs are what the
 // script passes, plus $JAVA_OPTS: a process's own command line says more.
-func (h *homeConfig) scanScript(script string) *scriptInfo {
+func (h *homeConfig) scanScript(script string, mainClasses []string) *scriptInfo {
 	full := filepath.Join(h.home, script)
 	if !isFile(full) {
 		return nil
@@ -327,10 +327,14 @@ func (h *homeConfig) scanScript(script string) *scriptInfo {
 		return nil
 	}
 	s := &scriptInfo{file: filepath.ToSlash(script), props: map[string]Setting{}}
+	launches := len(mainClasses) == 0
 	for i, line := range strings.Split(string(data), "\n") {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "#") || strings.HasPrefix(strings.ToUpper(t), "REM ") {
 			continue
+		}
+		for _, mc := range mainClasses {
+			launches = launches || strings.Contains(t, mc)
 		}
 		for _, f := range strings.Fields(t) {
 			f = strings.Trim(f, `"'\`)
@@ -351,6 +355,11 @@ func (h *homeConfig) scanScript(script string) *scriptInfo {
 				}
 			}
 		}
+	}
+	if !launches {
+		// Not the script that starts the JVM (or a stand-in): its options say nothing.
+		h.notes = append(h.notes, fmt.Sprintf("%s starts no %s: its Java options are not read", s.file, strings.Join(mainClasses, " or ")))
+		return nil
 	}
 	return s
 }
