@@ -149,7 +149,7 @@ func TestDetectHome(t *testing.T) {
 func TestProfileByVersion(t *testing.T) {
 	for _, tc := range []struct{ product, version, runtime, want string }{
 		{"mi", "1.0.0", "", "mi-1.0"}, {"mi", "1.2.0", "", "mi"}, {"mi", "4.4.0", "", "mi"},
-		{"apim", "2.6.0", "", "apim-2.6"}, {"apim", "3.2.0", "", "apim-3"}, {"apim", "4.5.0", "", "apim-4"},
+		{"apim", "2.6.0", "", "apim-2"}, {"apim", "2.5.0", "", "apim-2"}, {"apim", "2.1.0", "", "apim-2"}, {"apim", "3.2.0", "", "apim-3"}, {"apim", "4.5.0", "", "apim-4"},
 		{"is", "5.8.0", "", "is-5"}, {"is", "5.9.0", "", "is-5"}, {"is", "5.10.0", "", "is-5.10"}, {"is", "6.1.0", "", "is-7"}, {"is", "7.1.0", "", "is-7"},
 		{"ei6", "6.5.0", "broker", "ei6-broker"}, {"ei6", "6.2.0", "analytics", "ei6-analytics"}, {"ei6", "6.6.0", "business-process", "ei6-business-process"},
 	} {
@@ -160,9 +160,9 @@ func TestProfileByVersion(t *testing.T) {
 		}
 	}
 	// A version no profile covers: the product's default, said.
-	v, _ := parseVersion("2.1.0")
+	v, _ := parseVersion("1.10.0")
 	p, notes, _ := pickProfile("apim", v, "")
-	if p.Name != "apim-4" || len(notes) != 1 || notes[0] != "no profile covers apim 2.1.0: using apim-4 (WSO2 API Manager 4.x)" {
+	if p.Name != "apim-4" || len(notes) != 1 || notes[0] != "no profile covers apim 1.10.0: using apim-4 (WSO2 API Manager 4.x)" {
 		t.Errorf("%s %v", p.Name, notes)
 	}
 }

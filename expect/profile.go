@@ -43,6 +43,11 @@ type Profile struct {
 	// InboundDir is where the product deploys Synapse inbound endpoints,
 	// relative to the home; "" for products without Synapse.
 	InboundDir string `toml:"inbound_dir"`
+	// InboundFilesDecide says that a row's inbound endpoint file missing
+	// from InboundDir means the endpoint is not deployed (API-M 2.x/3.x ship
+	// them there, and profileSetup.sh removes them); where a product can
+	// deploy them from elsewhere too, a missing file leaves the row as is.
+	InboundFilesDecide bool `toml:"inbound_files_decide"`
 	// Ignore lists deployment.toml tables the product does not read, said
 	// in a note when a home sets them.
 	Ignore []profIgnore `toml:"ignore"`
@@ -364,7 +369,8 @@ func Profiles() []*Profile {
 }
 
 // covers reports whether the profile's version range holds v.
-func (p *Profile) covers(v version) bool { return inRange(v, p.Versions) }
+// A profile without a range (the bare kernel's) covers every version.
+func (p *Profile) covers(v version) bool { return len(p.Versions) == 0 || inRange(v, p.Versions) }
 
 // applies reports whether a row bound to versions holds for v. With no
 // version known, the profile's assumed version stands in; a row without

@@ -749,6 +749,10 @@ func (r *resolver) decideInbound(pp profPort, d *decision, setBase func(Setting)
 	}
 	ep, ok := h.inbound[pp.Inbound]
 	if !ok {
+		if !r.prof.InboundFilesDecide {
+			d.from = append(d.from, fmt.Sprintf("no %s (it may be deployed from elsewhere: the profile stands)", rel(h.inboundDir, pp.Inbound)))
+			return
+		}
 		if pp.Need != Off {
 			off(fmt.Sprintf("%s is not there: the inbound endpoint is not deployed (API-M's profileSetup.sh removes the WebSocket endpoints for -Dprofile node types other than the gateway)", rel(h.inboundDir, pp.Inbound)), "")
 		}
