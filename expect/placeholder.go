@@ -99,24 +99,49 @@ func cutPlaceholder(val, prefix string) (before, name, after string, ok bool, un
 	return val[:i], rest[:j], rest[j+1:], true, false
 }
 
+// maxExpanded bounds a value after its placeholders are replaced: a port,
+// a switch or a scheme is a few bytes, and a value that grows past this is
+// a loop of references, not a configuration.
+const maxExpanded = 64 << 10
+
+// replaceAll replaces, left to right, every placeholder with the prefix by
+// what look returns, without looking again into what it put in (as the
+// config mapper's replaceAll and Carbon's replaceSystemVariablesInXml).
+// look returns unknown != "" to stop.
+func replaceAll(s Setting, home, val, prefix string, look func(name string) (got, unknown string, err error)) (string, string, error) {
+	var b strings.Builder
+	rest := val
+	for {
+		before, name, after, ok, unclosed := cutPlaceholder(rest, prefix)
+		if unclosed {
+			return "", "", s.errAt(home, "%s %q: unclosed placeholder %s", s.Key, s.Value, prefix)
+		}
+		if !ok {
+			b.WriteString(rest)
+			return b.String(), "", nil
+		}
+		got, unknown, err := look(name)
+		if err != nil || unknown != "" {
+			return "", unknown, err
+		}
+		b.WriteString(before)
+		b.WriteString(got)
+		if b.Len() > maxExpanded {
+			return "", "", s.errAt(home, "%s: placeholders expand past %d KiB", s.Key, maxExpanded>>10)
+		}
+		rest = after
+	}
+}
+
 func (v *vars) expandTOML(s Setting, val, home string, depth int) (string, string, error) {
 	if depth > maxRefDepth {
 		return "", "", s.errAt(home, "%s %q: $ref{} references nest deeper than %d: a loop?", s.Key, s.Value, maxRefDepth)
 	}
 	for _, prefix := range []string{secretPrefix, sysPrefix, envPrefix, refPrefix} {
-		for n := 0; ; n++ {
-			if n > maxXMLText {
-				return "", "", s.errAt(home, "%s: too many placeholders", s.Key)
-			}
-			before, name, after, ok, unclosed := cutPlaceholder(val, prefix)
-			if unclosed {
-				return "", "", s.errAt(home, "%s %q: unclosed placeholder %s", s.Key, s.Value, prefix)
-			}
-			if !ok {
-				break
-			}
+		var err error
+		var unknown string
+		val, unknown, err = replaceAll(s, home, val, prefix, func(name string) (string, string, error) {
 			ph := prefix + name + "}"
-			var got string
 			switch prefix {
 			case secretPrefix:
 				return "", fmt.Sprintf("%s (%s) is a secure-vault secret, never a number carbonprobe can read", ph, s.Where()), nil
@@ -125,42 +150,29 @@ func (v *vars) expandTOML(s Setting, val, home string, depth int) (string, strin
 				if !found || p == "" {
 					return "", fmt.Sprintf("%s (%s): %s", ph, s.Where(), v.noProp(name)), nil
 				}
-				got = p
+				return p, "", nil
 			case envPrefix:
 				e, found := v.env(name)
 				if !found {
 					return "", fmt.Sprintf("%s (%s): %s", ph, s.Where(), v.noEnv(name)), nil
 				}
-				got = e
-			case refPrefix:
-				ref, found := v.toml.Values[name]
-				if !found {
-					return "", fmt.Sprintf("%s (%s): %s does not set %s; its default is in the product's default.json, which carbonprobe does not read", ph, s.Where(), v.toml.File, name), nil
-				}
-				r, unknown, err := v.expandTOML(ref, ref.Value, home, depth+1)
-				if err != nil || unknown != "" {
-					return "", unknown, err
-				}
-				got = r
+				return e, "", nil
 			}
-			val = before + got + after
+			ref, found := v.toml.Values[name]
+			if !found {
+				return "", fmt.Sprintf("%s (%s): %s does not set %s; its default is in the product's default.json, which carbonprobe does not read", ph, s.Where(), v.toml.File, name), nil
+			}
+			return v.expandTOML(ref, ref.Value, home, depth+1)
+		})
+		if err != nil || unknown != "" {
+			return "", unknown, err
 		}
 	}
 	return val, "", nil
 }
 
 func (v *vars) expandXML(s Setting, val, home string) (string, string, error) {
-	for n := 0; ; n++ {
-		if n > maxXMLText {
-			return "", "", s.errAt(home, "%s: too many placeholders", s.Key)
-		}
-		before, name, after, ok, unclosed := cutPlaceholder(val, xmlPrefix)
-		if unclosed {
-			return "", "", s.errAt(home, "%s %q: unclosed placeholder", s.Key, s.Value)
-		}
-		if !ok {
-			return val, "", nil
-		}
+	return replaceAll(s, home, val, xmlPrefix, func(name string) (string, string, error) {
 		got, found := v.sysProp(name)
 		if !found {
 			got, found = v.env(name)
@@ -168,6 +180,6 @@ func (v *vars) expandXML(s Setting, val, home string) (string, string, error) {
 		if !found {
 			return "", fmt.Sprintf("${%s} (%s): %s, and %s", name, s.Where(), v.noProp(name), v.noEnv(name)), nil
 		}
-		val = before + got + after
-	}
+		return got, "", nil
+	})
 }

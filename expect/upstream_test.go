@@ -509,3 +509,22 @@ func TestUpstreamHomesResolve(t *testing.T) {
 		}
 	}
 }
+
+// A placeholder's value is not searched for placeholders again, so a
+// variable that names itself cannot grow a value without end.
+func TestPlaceholderValuesAreNotExpandedAgain(t *testing.T) {
+	v := vars{environ: env(map[string]string{"X": "$env{X}$env{X}"}), envFrom: "test", props: sysProps{"p": "${p}${p}"}}
+	for _, val := range []string{"$env{X}", "${p}", "${X}"} {
+		for _, file := range []string{"conf/deployment.toml", "conf/carbon.xml"} {
+			v.toml = &DeploymentTOML{File: "conf/deployment.toml", Values: map[string]Setting{}}
+			out, unknown, err := v.expand(Setting{Value: val, File: file, Line: 1, Key: "k"}, "/h")
+			if err != nil || unknown != "" || len(out.Value) > 16 {
+				t.Errorf("%s in %s: %q %q %v", val, file, out.Value, unknown, err)
+			}
+		}
+	}
+	v.toml.Values["a"] = Setting{Value: "$ref{a}", File: "conf/deployment.toml", Line: 2, Key: "a"}
+	if _, _, err := v.expand(Setting{Value: "$ref{a}", File: "conf/deployment.toml", Line: 3, Key: "b"}, "/h"); err == nil || !strings.Contains(err.Error(), "conf/deployment.toml:2: a \"$ref{a}\": $ref{} references nest deeper than 8") {
+		t.Errorf("a loop of references: %v", err)
+	}
+}
