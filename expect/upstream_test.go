@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -526,5 +527,41 @@ func TestPlaceholderValuesAreNotExpandedAgain(t *testing.T) {
 	v.toml.Values["a"] = Setting{Value: "$ref{a}", File: "conf/deployment.toml", Line: 2, Key: "a"}
 	if _, _, err := v.expand(Setting{Value: "$ref{a}", File: "conf/deployment.toml", Line: 3, Key: "b"}, "/h"); err == nil || !strings.Contains(err.Error(), "conf/deployment.toml:2: a \"$ref{a}\": $ref{} references nest deeper than 8") {
 		t.Errorf("a loop of references: %v", err)
+	}
+}
+
+// The new readers are bounded like the old: a FIFO among the inbound
+// endpoints or as catalina-server.xml is refused unread, one line each.
+func TestHostileNewFiles(t *testing.T) {
+	apim := upstreamHome(t, "wso2am-2.5.0")
+	ie := filepath.Join(apim, "repository/deployment/server/synapse-configs/default/inbound-endpoints")
+	cat := filepath.Join(apim, "repository/conf/tomcat/catalina-server.xml")
+	if err := os.Remove(cat); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(ie, "fifo.xml"), cat} {
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Skip("mkfifo:", err)
+		}
+	}
+	big := filepath.Join(ie, "big.xml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Truncate(big, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(Input{CarbonHome: flag("carbon-home", apim)})
+	got := errLines(err)
+	for _, want := range []string{
+		filepath.Join(ie, "fifo.xml") + ": not a regular file (a named pipe)",
+		filepath.Join(ie, "big.xml") + ": larger than 4 MiB (1073741824 bytes): not a configuration file",
+		cat + ": not a regular file (a named pipe)",
+	} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
 	}
 }
