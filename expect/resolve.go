@@ -264,7 +264,7 @@ func oneLineSpec(s *Spec) {
 	for i := range s.Ports {
 		p := &s.Ports[i]
 		p.Why, p.Condition, p.From, p.Source = oneLine(p.Why), oneLine(p.Condition), oneLine(p.From), oneLine(p.Source)
-		p.Name = oneLine(p.Name)
+		p.Name, p.Unknown = oneLine(p.Name), oneLine(p.Unknown)
 	}
 	for i := range s.Random {
 		k := &s.Random[i]
