@@ -565,3 +565,16 @@ func TestHostileNewFiles(t *testing.T) {
 		}
 	}
 }
+
+// The packs are told by bin/version.txt too, as each pack's filter.properties names it.
+func TestDetectPacksByVersionFile(t *testing.T) {
+	for name, want := range map[string]string{
+		"WSO2 Universal Gateway v4.5.0": "apim-gw", "WSO2 Traffic Manager v4.5.0": "apim-tm", "WSO2 API Control Plane v4.5.0": "apim-acp",
+	} {
+		dir := home(t, map[string]string{"bin/version.txt": name + "\n", "repository/conf/deployment.toml": "[server]\n"})
+		spec, err := Resolve(Input{CarbonHome: flag("carbon-home", dir)})
+		if err != nil || spec.Profile != want || spec.Version != "4.5.0" {
+			t.Errorf("%s: %s %s %v", name, spec.Profile, spec.Version, err)
+		}
+	}
+}
