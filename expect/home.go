@@ -102,6 +102,7 @@ func readHome(home, origin string, prof *Profile, props sysProps, javaOrigin str
 			avoid, orDefault(javaOrigin, "the Java options"), tomlRel, tomlRel))
 		if !h.exists(rel(h.conf, "carbon.xml")) {
 			h.fail(fmt.Errorf("%s %s: -DavoidConfigUpdate=true, but there is no %s for the server to run on", origin, home, rel(h.conf, "carbon.xml")))
+			break
 		}
 		h.readXML(prof)
 	case h.exists(tomlRel):

@@ -390,7 +390,7 @@ func TestUpstreamAvoidConfigUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Resolve(Input{CarbonHome: flag("carbon-home", mi), JavaOpts: flag("java-opts", "-DavoidConfigUpdate=true")})
-	if err == nil || !strings.Contains(err.Error(), "-DavoidConfigUpdate=true, but there is no conf/carbon.xml") {
+	if lines := strings.Split(strings.TrimSpace(errLines(err)), "\n"); err == nil || len(lines) != 1 || !strings.Contains(lines[0], "-DavoidConfigUpdate=true, but there is no conf/carbon.xml") {
 		t.Errorf("err = %v", err)
 	}
 }
