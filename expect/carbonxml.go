@@ -5,9 +5,12 @@ import "strings"
 // CarbonXML is what carbonprobe reads from carbon.xml: the port offset, the
 // host name, and every port under <Ports>, each with its line.
 type CarbonXML struct {
-	File     string
-	Offset   Setting // <Ports><Offset>; not Found when absent
-	HostName Setting // <HostName>
+	File   string
+	Offset Setting // <Ports><Offset>; not Found when absent
+	// OffsetRaw is <Offset>'s text untrimmed: Carbon parses it as it is, so
+	// white space around the number stops the server.
+	OffsetRaw string
+	HostName  Setting // <HostName>
 	// Ports holds every leaf element under <Ports> by the key Carbon's
 	// ServerConfiguration gives it and jmx.xml's ${...} templates name:
 	// "Ports.JMX.RMIRegistryPort", "Ports.EmbeddedLDAP.LDAPServerPort".
@@ -44,7 +47,7 @@ func ParseCarbonXML(data []byte, file string) (CarbonXML, error) {
 		out.Ports[key] = s
 		if key == "Ports.Offset" {
 			s.Key = "<Offset>"
-			out.Offset = s
+			out.Offset, out.OffsetRaw = s, e.Raw
 		}
 	})
 	if err != nil {

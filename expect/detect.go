@@ -106,7 +106,14 @@ func DetectHome(home string) (Detection, error) {
 			claims = append(claims, claim{byCode[m[1]], m[2], "updates/product.txt:1 " + text})
 		}
 	}
-	if data, err := readConfig(filepath.Join(home, "bin", "version.txt")); err == nil {
+	// bin/version.txt names the product; bin/wso2carbon-version.txt, which
+	// every Carbon 4 product ships too, names the kernel (the bare kernel
+	// has only that one), so it comes last.
+	for _, vf := range []string{"version.txt", "wso2carbon-version.txt"} {
+		data, err := readConfig(filepath.Join(home, "bin", vf))
+		if err != nil {
+			continue
+		}
 		first, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
 		first = strings.TrimSpace(first)
 		if m := versionTxtRE.FindStringSubmatch(first); m != nil {
@@ -120,7 +127,7 @@ func DetectHome(home string) (Detection, error) {
 					}
 				}
 			}
-			claims = append(claims, claim{id, m[2], "bin/version.txt:1 " + first})
+			claims = append(claims, claim{id, m[2], "bin/" + vf + ":1 " + first})
 		}
 	}
 	if abs, err := filepath.Abs(home); err == nil {

@@ -207,3 +207,126 @@ func FuzzExpectYAML(f *testing.F) {
 		checkRows(t, data, rows, err)
 	})
 }
+
+// addUpstreamFiles seeds a target with every file of the upstream homes named name.
+func addUpstreamFiles(f *testing.F, name string) {
+	f.Helper()
+	err := filepath.WalkDir(filepath.Join("testdata", "upstream"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() != name {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err == nil {
+			f.Add(data)
+		}
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+}
+
+func FuzzCatalinaXML(f *testing.F) {
+	addUpstreamFiles(f, "catalina-server.xml")
+	f.Add([]byte("<Server><Service><Connector port=\"${http.port}\"/><Connector port=\"9443\" SSLEnabled=\"true\"/><Connector/></Service></Server>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCatalinaXML(data, "catalina-server.xml")
+		checkErr(t, data, err)
+		if len(c.Connectors) > maxConnectors {
+			t.Errorf("%d connectors kept, past %d", len(c.Connectors), maxConnectors)
+		}
+		for _, k := range c.Connectors {
+			checkSetting(t, data, k.Port)
+			if len(k.Port.Value) > maxXMLText*2 {
+				t.Errorf("port attribute of %d bytes", len(k.Port.Value))
+			}
+		}
+		if https := c.pick("https"); https != nil && !https.Secure {
+			t.Errorf("pick(https) returned a plain connector")
+		}
+		if n := len(c.extras()); n > len(c.Connectors) {
+			t.Errorf("%d extras of %d connectors", n, len(c.Connectors))
+		}
+	})
+}
+
+func FuzzInboundEndpoint(f *testing.F) {
+	addUpstreamFiles(f, "WebSocketInboundEndpoint.xml")
+	addUpstreamFiles(f, "SecureWebSocketInboundEndpoint.xml")
+	addUpstreamFiles(f, "WebhookServer.xml")
+	f.Add([]byte(`<inboundEndpoint name="h" protocol="http" suspend="true"><parameters><parameter name="inbound.http.port">$env{P}</parameter></parameters></inboundEndpoint>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ep, err := ParseInboundEndpoint(data, "ep.xml")
+		checkErr(t, data, err)
+		for _, s := range []Setting{ep.Suspend, ep.Port, ep.UseOffset} {
+			checkSetting(t, data, s)
+		}
+		if strings.ContainsAny(ep.Name+ep.Protocol, "\r\n") || len(ep.Name) > maxCarbonKey {
+			t.Errorf("name %q protocol %q", ep.Name, ep.Protocol)
+		}
+		if ep.Port.Found() && !isInboundPortParam(ep.Port.Key) {
+			t.Errorf("port from parameter %q", ep.Port.Key)
+		}
+	})
+}
+
+// FuzzPlaceholders holds the placeholder expansion to its rules: it ends,
+// it never panics, an error names the setting's line, and a value it calls
+// known holds no placeholder it was asked to resolve.
+func FuzzPlaceholders(f *testing.F) {
+	for _, s := range []string{"$env{PORT}", "${carbon.home}/x", "$sys{p}$env{Q}", "$ref{a.b}", "$ref{loop}", "${", "$env{", "$secret{x}", "8280"} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, value string, inTOML bool) {
+		if len(value) > 4096 {
+			return
+		}
+		toml := &DeploymentTOML{File: "conf/deployment.toml", Values: map[string]Setting{
+			"a.b":  {Value: "$env{PORT}", File: "conf/deployment.toml", Line: 2, Key: "[a] b"},
+			"loop": {Value: "$ref{loop}", File: "conf/deployment.toml", Line: 3, Key: "loop"},
+		}}
+		v := vars{props: sysProps{"p": "1", "carbon.home": "/h"}, propsFrom: "test", envFrom: "test env",
+			environ: func(n string) (string, bool) {
+				if n == "PORT" || n == "Q" {
+					return "8280", true
+				}
+				return "", false
+			}, toml: toml}
+		file := "conf/carbon.xml"
+		if inTOML {
+			file = "conf/deployment.toml"
+		}
+		s := Setting{Value: value, File: file, Line: 7, Key: "k"}
+		out, unknown, err := v.expand(s, "/home")
+		switch {
+		case err != nil:
+			checkErr(t, []byte(strings.Repeat("\n", 7)), unwrapLine(err))
+		case unknown != "":
+			if strings.ContainsAny(unknown, "\r\n") && !strings.ContainsAny(value, "\r\n") {
+				t.Errorf("unknown on more than one line: %q", unknown)
+			}
+		case strings.Contains(out.Value, "$env{") || strings.Contains(out.Value, "$sys{"):
+			if inTOML && !strings.Contains(value, "${") {
+				t.Errorf("%q expanded to %q, still holding a placeholder", value, out.Value)
+			}
+		}
+	})
+}
+
+// unwrapLine turns "path:7: msg" back into a lineError for checkErr.
+func unwrapLine(err error) error {
+	msg := err.Error()
+	parts := strings.SplitN(msg, ":", 3)
+	if len(parts) < 3 {
+		return err
+	}
+	n := 0
+	for _, c := range parts[1] {
+		if c < '0' || c > '9' {
+			return err
+		}
+		n = n*10 + int(c-'0')
+	}
+	return lineError{n, parts[2]}
+}

@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,13 +19,22 @@ type homeConfig struct {
 	// renders carbon.xml, jmx.xml and axis2.xml from it at every start.
 	tomlEra bool
 
-	carbon *CarbonXML
-	jmx    *JMXXML
-	jmxRel string // where jmx.xml is, or would be
-	axis2  *Axis2XML
-	dtoml  *DeploymentTOML
-	syslog *Syslog
-	script *scriptInfo
+	carbon   *CarbonXML
+	jmx      *JMXXML
+	jmxRel   string // where jmx.xml is, or would be
+	axis2    *Axis2XML
+	catalina *CatalinaXML
+	dtoml    *DeploymentTOML
+	syslog   *Syslog
+	script   *scriptInfo
+
+	// inbound maps an inbound endpoint file's name to what it says (nil when
+	// it could not be read); inboundDirFound says the directory exists.
+	inbound         map[string]*InboundEndpoint
+	inboundDir      string
+	inboundDirFound bool
+	// inboundOffset is synapse.properties' inbound.port.offset.enable.
+	inboundOffset Setting
 
 	notes []string
 	errs  []error
@@ -56,7 +66,7 @@ func (h *homeConfig) read(relPath string) ([]byte, bool) {
 // readHome reads the files of a home that decide a profile's ports. It reads
 // only what the product reads: deployment.toml where there is one, else the
 // XML files; the log4j2 configuration where there is one, else log4j 1.x's.
-func readHome(home, origin string, prof *Profile) *homeConfig {
+func readHome(home, origin string, prof *Profile, props sysProps, javaOrigin string) *homeConfig {
 	h := &homeConfig{home: home}
 	confs := []string{"repository/conf", "conf"}
 	if prof != nil {
@@ -81,26 +91,124 @@ func readHome(home, origin string, prof *Profile) *homeConfig {
 		return h
 	}
 
-	if h.exists(rel(h.conf, "deployment.toml")) {
+	tomlRel := rel(h.conf, "deployment.toml")
+	avoid, avoidSet := props["avoidConfigUpdate"]
+	switch {
+	case h.exists(tomlRel) && avoidSet && javaBool(avoid):
+		// config-mapper's ConfigParser.parse returns at once under
+		// -DavoidConfigUpdate=true: nothing is rendered, and the server runs
+		// on the XML files as they are on disk.
+		h.notes = append(h.notes, fmt.Sprintf("-DavoidConfigUpdate=%s (%s): the server does not render %s, so the XML files on disk decide and %s is not read",
+			avoid, orDefault(javaOrigin, "the Java options"), tomlRel, tomlRel))
+		if !h.exists(rel(h.conf, "carbon.xml")) {
+			h.fail(fmt.Errorf("%s %s: -DavoidConfigUpdate=true, but there is no %s for the server to run on", origin, home, rel(h.conf, "carbon.xml")))
+			break
+		}
+		h.readXML(prof)
+	case h.exists(tomlRel):
 		h.tomlEra = true
-		if data, ok := h.read(rel(h.conf, "deployment.toml")); ok {
-			d, err := ParseDeploymentTOML(data, rel(h.conf, "deployment.toml"))
+		if data, ok := h.read(tomlRel); ok {
+			if b, found := bytes.CutPrefix(data, utf8BOM); found {
+				data = b
+				h.notes = append(h.notes, fmt.Sprintf("%s:1 starts with a UTF-8 byte-order mark (bytes EF BB BF, U+FEFF); carbonprobe reads past it; whether WSO2's config mapper (Cava TOML) does is not confirmed: remove it", tomlRel))
+			}
+			d, err := ParseDeploymentTOML(data, tomlRel)
 			if err != nil {
 				h.fail(fileErr(filepath.Join(home, h.conf, "deployment.toml"), err))
 			} else {
 				h.dtoml = &d
+				h.noteIgnored(prof)
 			}
 		}
 		h.notes = append(h.notes, fmt.Sprintf("%s decides: the server renders carbon.xml, jmx.xml and axis2.xml from it at every start, so those are not read",
-			rel(h.conf, "deployment.toml")))
-	} else {
+			tomlRel))
+	default:
 		h.readXML(prof)
 	}
 	h.readLogging(prof)
 	if prof != nil && prof.Script != "" {
-		h.script = h.scanScript(prof.Script)
+		h.script = h.scanScript(prof.Script, prof.MainClasses)
+	}
+	if prof != nil && prof.InboundDir != "" {
+		h.readInbound(prof.InboundDir)
 	}
 	return h
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// noteIgnored says when deployment.toml sets a table the product does not
+// read (MI's [clustering]: MI has no Hazelcast).
+func (h *homeConfig) noteIgnored(prof *Profile) {
+	if prof == nil {
+		return
+	}
+	for _, ig := range prof.Ignore {
+		first := Setting{}
+		for k, s := range h.dtoml.Values {
+			if (k == ig.TOML || strings.HasPrefix(k, ig.TOML+".")) && (!first.Found() || s.Line < first.Line) {
+				first = s
+			}
+		}
+		if first.Found() {
+			h.notes = append(h.notes, fmt.Sprintf("%s: [%s] is not read by %s: %s (%s)", first.Where(), ig.TOML, prof.Title, ig.Why, ig.Source))
+		}
+	}
+}
+
+// maxInbound bounds how many inbound endpoint files are read.
+const maxInbound = 256
+
+// readInbound reads the Synapse inbound endpoints deployed in the home, and
+// synapse.properties' switch for their port offset.
+func (h *homeConfig) readInbound(dir string) {
+	h.inboundDir = dir
+	h.inbound = map[string]*InboundEndpoint{}
+	entries, err := os.ReadDir(filepath.Join(h.home, dir))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			h.fail(fileErr(filepath.Join(h.home, dir), bareErr(err)))
+		}
+		return
+	}
+	h.inboundDirFound = true
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".xml") {
+			continue
+		}
+		if n++; n > maxInbound {
+			h.notes = append(h.notes, fmt.Sprintf("%s holds more than %d inbound endpoints: the rest are not read", dir, maxInbound))
+			break
+		}
+		relPath := rel(dir, e.Name())
+		h.inbound[e.Name()] = nil
+		data, ok := h.read(relPath)
+		if !ok {
+			continue
+		}
+		ep, err := ParseInboundEndpoint(data, relPath)
+		if err != nil {
+			h.fail(fileErr(filepath.Join(h.home, relPath), err))
+			continue
+		}
+		h.inbound[e.Name()] = &ep
+	}
+	if h.tomlEra && h.dtoml != nil {
+		if s, ok := h.dtoml.Values["synapse_properties.inbound.port.offset.enable"]; ok {
+			h.inboundOffset = s
+			return
+		}
+	}
+	sp := rel(h.conf, "synapse.properties")
+	if !isFile(filepath.Join(h.home, sp)) {
+		return
+	}
+	if data, ok := h.read(sp); ok {
+		if p, ok := parseProperties(data)["inbound.port.offset.enable"]; ok {
+			h.inboundOffset = Setting{Value: strings.TrimSpace(p.Value), File: sp, Line: p.Line, Key: "inbound.port.offset.enable"}
+		}
+	}
 }
 
 func (h *homeConfig) readXML(prof *Profile) {
@@ -116,10 +224,26 @@ func (h *homeConfig) readXML(prof *Profile) {
 	if prof == nil {
 		return
 	}
-	var jmx, axis2 bool
+	if cx := h.carbon; cx != nil && cx.Offset.Found() && cx.OffsetRaw != cx.Offset.Value {
+		h.notes = append(h.notes, fmt.Sprintf("%s: %q has white space around the number: Carbon parses <Offset> untrimmed (Integer.parseInt), so the server fails to start with this file; carbonprobe reads %s",
+			cx.Offset.Where(), oneLine(cx.OffsetRaw), cx.Offset.Value))
+	}
+	var jmx, axis2, catalina bool
 	for _, p := range prof.Ports {
 		jmx = jmx || p.Feature.jmx()
 		axis2 = axis2 || p.Feature.clustering() || p.Axis2Receiver != ""
+		catalina = catalina || p.Catalina != ""
+	}
+	catalinaRel := rel(h.conf, "tomcat", "catalina-server.xml")
+	if catalina && h.exists(catalinaRel) {
+		if data, ok := h.read(catalinaRel); ok {
+			c, err := ParseCatalinaXML(data, catalinaRel)
+			if err != nil {
+				h.fail(fileErr(filepath.Join(h.home, catalinaRel), err))
+			} else {
+				h.catalina = &c
+			}
+		}
 	}
 	h.jmxRel = rel(h.conf, "etc", "jmx.xml")
 	if jmx && h.exists(h.jmxRel) {
@@ -182,12 +306,18 @@ type scriptInfo struct {
 	jmxremote int    // the line passing -Dcom.sun.management.jmxremote; 0 if none
 	localPort string // -Dcom.sun.management.jmxremote.local.port, if pinned
 	portLine  int
+	// props holds the -Dname=value options the script passes to java
+	// (bare -Dname is "true"), the last one of a name winning.
+	props map[string]Setting
 }
+
+// maxScriptProps bounds the -D options kept from a start script.
+const maxScriptProps = 1024
 
 // scanScript looks for -Dcom.sun.management.jmxremote in a start script,
 // skipping comment lines. The options of the JVM that runs are what the
 // script passes, plus $JAVA_OPTS: a process's own command line says more.
-func (h *homeConfig) scanScript(script string) *scriptInfo {
+func (h *homeConfig) scanScript(script string, mainClasses []string) *scriptInfo {
 	full := filepath.Join(h.home, script)
 	if !isFile(full) {
 		return nil
@@ -197,11 +327,15 @@ func (h *homeConfig) scanScript(script string) *scriptInfo {
 		h.fail(fileErr(full, err))
 		return nil
 	}
-	s := &scriptInfo{file: filepath.ToSlash(script)}
+	s := &scriptInfo{file: filepath.ToSlash(script), props: map[string]Setting{}}
+	launches := len(mainClasses) == 0
 	for i, line := range strings.Split(string(data), "\n") {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "#") || strings.HasPrefix(strings.ToUpper(t), "REM ") {
 			continue
+		}
+		for _, mc := range mainClasses {
+			launches = launches || strings.Contains(t, mc)
 		}
 		for _, f := range strings.Fields(t) {
 			f = strings.Trim(f, `"'\`)
@@ -212,7 +346,21 @@ func (h *homeConfig) scanScript(script string) *scriptInfo {
 				s.localPort = strings.TrimPrefix(f, "-Dcom.sun.management.jmxremote.local.port=")
 				s.portLine = i + 1
 			}
+			if name, ok := strings.CutPrefix(f, "-D"); ok && name != "" && len(s.props) < maxScriptProps {
+				name, value, found := strings.Cut(name, "=")
+				if !found {
+					value = "true"
+				}
+				if name != "" && len(name) <= maxCarbonKey {
+					s.props[name] = Setting{Value: value, File: s.file, Line: i + 1, Key: "-D" + name}
+				}
+			}
 		}
+	}
+	if !launches {
+		// Not the script that starts the JVM (or a stand-in): its options say nothing.
+		h.notes = append(h.notes, fmt.Sprintf("%s starts no %s: its Java options are not read", s.file, strings.Join(mainClasses, " or ")))
+		return nil
 	}
 	return s
 }

@@ -1,5 +1,10 @@
 package expect
 
+import (
+	"fmt"
+	"strings"
+)
+
 // JMXXML is what carbonprobe reads from etc/jmx.xml, the file Carbon 4's
 // JMXServerManager reads to decide whether to start the RMI registry and the
 // JMX connector server, and on which ports.
@@ -9,10 +14,18 @@ type JMXXML struct {
 	HostName     Setting // <HostName>: put in the service URL, not a bind address
 	RegistryPort Setting // <RMIRegistryPort>: "${Ports.JMX.RMIRegistryPort}" or a literal
 	ServerPort   Setting // <RMIServerPort>
+	// StartFirst describes <StartRMIServer>'s first child node when it is
+	// not its text ("a comment <!-- c -->"): JMXServerManager reads that
+	// node's value, so the text after it does not count. StartText is the
+	// element's whole text, for the message.
+	StartFirst string
+	StartText  string
 }
 
 // ParseJMXXML reads a jmx.xml. Like JMXServerManager (getElementsByTagName),
-// it takes the first element of each name anywhere under <JMX>.
+// it takes the first element of each name anywhere under <JMX>, and reads
+// the value of its first child node, trimmed (getChildNodes().item(0)
+// .getNodeValue().trim()): a comment before the text is what it reads.
 func ParseJMXXML(data []byte, file string) (JMXXML, error) {
 	out := JMXXML{File: file}
 	root := false
@@ -25,7 +38,8 @@ func ParseJMXXML(data []byte, file string) (JMXXML, error) {
 			return
 		}
 		var s *Setting
-		switch e.Names[len(e.Names)-1] {
+		name := e.Names[len(e.Names)-1]
+		switch name {
 		case "StartRMIServer":
 			s = &out.Start
 		case "HostName":
@@ -37,8 +51,24 @@ func ParseJMXXML(data []byte, file string) (JMXXML, error) {
 		default:
 			return
 		}
-		if !s.Found() {
-			*s = Setting{Value: e.Text, File: file, Line: e.Line, Key: e.Names[len(e.Names)-1]}
+		if s.Found() {
+			return
+		}
+		value := strings.TrimSpace(e.First)
+		if e.FirstKind == "element" {
+			value = "" // an element's node value is null: JMXServerManager fails to read it
+		}
+		*s = Setting{Value: value, File: file, Line: e.Line, Key: name}
+		if name == "StartRMIServer" && e.FirstKind != "text" && e.FirstKind != "" {
+			out.StartText = e.Text
+			switch e.FirstKind {
+			case "comment":
+				out.StartFirst = fmt.Sprintf("a comment <!--%s-->", oneLine(e.First))
+			case "element":
+				out.StartFirst = "an element, whose node value is null"
+			default:
+				out.StartFirst = "a processing instruction"
+			}
 		}
 	})
 	if err != nil {

@@ -129,8 +129,10 @@ func syslogTarget(host, defPort string) string {
 // file declares (those listed in "appenders =" when that key is present,
 // all "appender.<id>." groups otherwise), whether or not a logger refers to
 // it; a Syslog appender connects at build time over its protocol, TCP unless
-// set (SocketAppender's default). So a socket is expected for every declared
-// Syslog appender; which loggers use it is reported, not decisive.
+// set (SocketAppender's default). A UDP one keeps an unconnected socket on a
+// random port; a TCP one keeps no socket while nothing listens on its host
+// and port, and otherwise an outgoing connection: no random listening port.
+// Which loggers use it is reported, not decisive.
 func ParseLog4j2(data []byte, file string) Syslog {
 	s := parseLog4j2(data, file)
 	s.Why = oneLine(s.Why)
@@ -214,10 +216,16 @@ func parseLog4j2(data []byte, file string) Syslog {
 		if refs := appenderRefs(props, name); len(refs) > 0 {
 			use = "used by " + strings.Join(refs, ", ")
 		}
-		what := "an outgoing connection to " + host + ":" + port + " from an ephemeral port, not a listener"
-		if proto == UDP {
-			what = "an unconnected UDP socket on an ephemeral port, sending to " + host + ":" + port
+		if proto != UDP {
+			// TcpSocketManager connects at build time; refused (nothing
+			// listens on host:port), it keeps no socket and retries in the
+			// background; accepted, the socket is an outgoing connection,
+			// not a port that listens. Either way no random port to explain.
+			return Syslog{File: file, Opens: false, Proto: proto, Appender: name, From: at(typ.Line), log4j2: true,
+				Why: fmt.Sprintf("Syslog appender %s (%s) is %s, so log4j2 builds it; %s: it connects to %s:%s, keeping no socket while nothing listens there and otherwise an outgoing connection, never a listening port; %s",
+					id, at(typ.Line), decl, protoWhy, host, port, use)}
 		}
+		what := "an unconnected UDP socket on an ephemeral port, sending to " + host + ":" + port
 		return Syslog{File: file, Opens: true, Proto: proto, Appender: name, From: at(typ.Line), log4j2: true,
 			Why: fmt.Sprintf("Syslog appender %s (%s) is %s, so log4j2 builds it; %s: %s; %s",
 				id, at(typ.Line), decl, protoWhy, what, use)}

@@ -37,31 +37,49 @@ func productsDoc() string {
 
 Generated from the profiles (` + "`expect/profiles/*.toml`" + `) by
 ` + "`go test ./expect -run TestProductsDoc -update-docs`" + `: edit the profiles, not this page.
-Facts and citations: shared/research/wso2-ports.md.
+Every row cites the product source that decides it: the repository, the
+commit of the copy read (` + "`wso2/carbon-kernel@07b7a62:...`" + `), the file and, for a
+configuration file, its line (` + "`carbon.xml:135`" + `); for code, the class and method.
 
 Given ` + "`--carbon-home`" + `, carbonprobe picks the profile from the home: the start
-scripts (` + "`bin/micro-integrator.sh`, `bin/integrator.sh`, `bin/api-manager.sh`" + `, ...),
-then ` + "`updates/product.txt`" + ` (` + "`wso2am-4.2.0`" + `), ` + "`bin/version.txt`" + `
-(` + "`WSO2 API Manager v4.2.0`" + `) and the directory's name (` + "`wso2is-5.11.0`" + `), and
+scripts (` + "`bin/micro-integrator.sh`, `bin/integrator.sh`, `bin/api-manager.sh`, `bin/gateway.sh`, `bin/traffic-manager.sh`, `bin/api-cp.sh`" + `, ...),
+then ` + "`updates/product.txt`" + ` (` + "`wso2am-4.2.0`, `wso2am-universal-gw-4.5.0`" + `), ` + "`bin/version.txt`" + `
+(` + "`WSO2 API Manager v4.2.0`" + `), the directory's name (` + "`wso2is-5.11.0`" + `) and last
+` + "`bin/wso2carbon-version.txt`" + ` (the kernel's own version, which every product ships), and
 maps the version to the profile covering it. ` + "`--profile`" + ` overrides; ` + "`--runtime`" + `
-chooses an EI 6 runtime (default integrator).
+chooses an EI 6 runtime (default integrator). On API-M 3 and 4, ` + "`-Dprofile=<node>`" + ` in the
+Java options (the running server's command line) picks a node type, whose start script
+(` + "`profileSetup.sh`" + `) takes listeners out.
 
 Then the home's own files decide, each where the product reads it:
 
 | file | what it decides |
 |---|---|
-| ` + "`deployment.toml`" + ` | where it exists (API-M 3+, IS 5.9+, MI 1.1+): ` + "`[server] offset`" + `, ` + "`[monitoring.jmx]`" + ` (` + "`rmi_server_start`" + `, ports), ` + "`[clustering]`" + ` (` + "`membership_scheme`" + ` switches Hazelcast on, ` + "`local_member_port`" + `), MI's ` + "`[transport.http]`" + ` and ` + "`[mediation]`" + ` ports. The server renders carbon.xml, jmx.xml and axis2.xml from it at every start, so those are then not read. |
-| ` + "`carbon.xml`" + ` | ` + "`<Offset>`" + ` and every port under ` + "`<Ports>`" + `, with ` + "`${...}`" + ` system properties (from ` + "`--java-opts`" + `) |
-| ` + "`etc/jmx.xml`" + ` | ` + "`<StartRMIServer>`" + ` (JMX on or off); ` + "`${Ports.JMX.X}`" + ` takes carbon.xml's port plus the offset, a literal takes no offset |
+| ` + "`deployment.toml`" + ` | where it exists (API-M 3+, IS 5.9+, MI 1.1+): ` + "`[server] offset`" + `, ` + "`[monitoring.jmx]`" + ` (` + "`rmi_server_start`" + `, ports), ` + "`[clustering]`" + ` (` + "`membership_scheme`" + ` switches Hazelcast on, ` + "`local_member_port`" + `; MI has no Hazelcast and ignores it), the transports' ports and switches, MI's ` + "`[mediation]`" + ` internal APIs. The server renders carbon.xml, jmx.xml and axis2.xml from it at every start, so those are then not read, unless ` + "`-DavoidConfigUpdate=true`" + ` is in the Java options: the config mapper then renders nothing and the XML files on disk decide. |
+| ` + "`carbon.xml`" + ` | ` + "`<Offset>`" + ` (read untrimmed, as Carbon reads it: white space around the number stops the server, and carbonprobe says so) and every port under ` + "`<Ports>`" + ` |
+| ` + "`etc/jmx.xml`" + ` | ` + "`<StartRMIServer>`" + `, read as JMXServerManager reads it: the value of the element's first child node (a comment before ` + "`true`" + ` switches JMX off); ` + "`${Ports.JMX.X}`" + ` takes carbon.xml's port plus the offset, a literal takes no offset |
+| ` + "`tomcat/catalina-server.xml`" + ` | the servlet transports: every ` + "`<Connector port>`" + `, plus the offset; the first TLS one is ` + "`https`" + `, the first plain one ` + "`http`" + `, others are listed by their port |
 | ` + "`axis2/axis2.xml`" + ` | ` + "`<clustering enable>`" + `, ` + "`membershipScheme`" + `, ` + "`localMemberPort`" + `, ` + "`mcastPort`" + ` (no offset); the pass-through listeners' ports |
+| Synapse inbound endpoints (` + "`repository/deployment/server/synapse-configs/default/inbound-endpoints/*.xml`" + `) | the WebSocket and WebSub endpoints of API-M and any endpoint an operator deploys: ` + "`suspend`" + `, the ` + "`inbound.*.port`" + ` parameter; the offset applies only with ` + "`ws.use.port.offset`" + ` (WebSocket) or synapse.properties' ` + "`inbound.port.offset.enable`" + ` |
 | ` + "`log4j.properties`" + ` | log4j 1.x: a SyslogAppender attached to a logger, with a SyslogHost, opens a random UDP port |
-| ` + "`log4j2.properties`" + ` | log4j2 (read instead of log4j.properties where both exist): a Syslog appender log4j2 builds (listed in ` + "`appenders =`" + `, or any when that key is absent) connects over TCP unless ` + "`protocol = UDP`" + ` |
-| the start script | ` + "`-Dcom.sun.management.jmxremote`" + ` (the JDK's local connector, a random TCP port) and its ` + "`local.port`" + ` pin |
+| ` + "`log4j2.properties`" + ` | log4j2 (read instead of log4j.properties where both exist): a Syslog appender log4j2 builds opens a random UDP port with ` + "`protocol = UDP`" + `; over TCP (the default) it keeps no listening port |
+| the start script | ` + "`-Dcom.sun.management.jmxremote`" + ` (the JDK's local connector, a random TCP port) and its ` + "`local.port`" + ` pin; MI's ` + "`-DenableManagementApi`" + `, ` + "`-DenableReadinessProbe`" + ` and the like, which switch its internal listeners |
+
+Placeholders are resolved as the server resolves them: in deployment.toml
+the config mapper's ` + "`$sys{name}`" + ` (a Java system property), ` + "`$env{NAME}`" + ` (an
+environment variable) and ` + "`$ref{key}`" + ` (another key); in the XML files Carbon's
+` + "`${name}`" + ` (a system property, else an environment variable). The properties are
+the running server's command line (or ` + "`--java-opts`" + `), the environment the
+running server's own when it is local, else carbonprobe's. A placeholder
+that cannot be resolved makes its port's number unknown: the port is listed,
+not checked, and a note names the variable and the file and line.
 
 Offset precedence: ` + "`--offset`" + ` > ` + "`-DportOffset`" + ` > deployment.toml ` + "`[server] offset`" + ` > carbon.xml ` + "`<Offset>`" + ` > the profile's default.
 
-Rows marked **UNCONFIRMED** come from documentation or defaults that could not
-be checked against the product's runtime; they are optional, and say so.
+A port marked **off** with "never opens" is one the product's documentation
+lists but its source shows is never opened; rows marked **UNCONFIRMED** come
+from documentation or defaults that could not be checked against the
+product's source; they are optional, and say so.
 
 `)
 	b.WriteString("| profile | product | versions | offset | ports (base; * no offset) |\n|---|---|---|---|---|\n")
@@ -101,6 +119,19 @@ be checked against the product's runtime; they are optional, and say so.
 				base += fmt.Sprintf(" (%s-%s)", pp.Versions[0], pp.Versions[1])
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", pp.Name, base, pp.Proto, pp.Role, cell(need), cell(setBy(pp)), cell(pp.Source))
+		}
+		if len(p.Nodes) > 0 {
+			b.WriteString("\n| node type (-Dprofile) | ports off | why | source |\n|---|---|---|---|\n")
+			for _, n := range p.Nodes {
+				off := strings.Join(n.Off, ", ")
+				if off == "" {
+					off = "none"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", n.Name, off, cell(n.Why), cell(n.Source))
+			}
+		}
+		for _, ig := range p.Ignore {
+			fmt.Fprintf(&b, "\n`[%s]` in deployment.toml is not read: %s (%s).\n", ig.TOML, ig.Why, ig.Source)
 		}
 		b.WriteString("\n| random port | proto | expected | versions | why |\n|---|---|---|---|---|\n")
 		for _, r := range p.Random {
@@ -145,6 +176,15 @@ func setBy(pp profPort) string {
 	}
 	if pp.TOMLEnable != "" {
 		s = append(s, "deployment.toml "+pp.TOMLEnable)
+	}
+	if pp.Catalina != "" {
+		s = append(s, "catalina-server.xml "+strings.ToUpper(pp.Catalina)+" <Connector port>")
+	}
+	if pp.Inbound != "" {
+		s = append(s, "inbound endpoint "+pp.Inbound)
+	}
+	if len(pp.SysEnable) > 0 {
+		s = append(s, "-D"+strings.Join(pp.SysEnable, ", -D"))
 	}
 	if len(s) == 0 {
 		return "the profile"

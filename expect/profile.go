@@ -40,6 +40,20 @@ type Profile struct {
 	// AssumeVersion picks the version-bound rows when no version is known.
 	AssumeVersion string `toml:"assume_version"`
 
+	// InboundDir is where the product deploys Synapse inbound endpoints,
+	// relative to the home; "" for products without Synapse.
+	InboundDir string `toml:"inbound_dir"`
+	// InboundFilesDecide says that a row's inbound endpoint file missing
+	// from InboundDir means the endpoint is not deployed (API-M 2.x/3.x ship
+	// them there, and profileSetup.sh removes them); where a product can
+	// deploy them from elsewhere too, a missing file leaves the row as is.
+	InboundFilesDecide bool `toml:"inbound_files_decide"`
+	// Ignore lists deployment.toml tables the product does not read, said
+	// in a note when a home sets them.
+	Ignore []profIgnore `toml:"ignore"`
+	// Nodes are the node types -Dprofile=<name> starts (API-M 3.x/4.x).
+	Nodes []profNode `toml:"node"`
+
 	DefaultOffset       int          `toml:"default_offset"`
 	DefaultOffsetWhy    string       `toml:"default_offset_why"`
 	DefaultOffsetSource string       `toml:"default_offset_source"`
@@ -69,6 +83,41 @@ type profPort struct {
 	TOML          string  `toml:"toml"`           // a deployment.toml key that sets the number
 	TOMLEnable    string  `toml:"toml_enable"`    // a deployment.toml boolean that switches the port
 	Feature       Feature `toml:"feature"`        // a switch read from a file carbonprobe knows
+	// Catalina picks a tomcat/catalina-server.xml <Connector>, "http" or
+	// "https", whose port sets the number (where there is no deployment.toml).
+	Catalina string `toml:"catalina"`
+	// Inbound names the Synapse inbound endpoint file that opens the port:
+	// "WebSocketInboundEndpoint.xml". Absent or suspended, the port is off.
+	Inbound string `toml:"inbound"`
+	// SysEnable lists system properties one of which must be true for the
+	// port to open (MI's -DenableManagementApi); SysEnableWhy says why.
+	SysEnable    []string `toml:"sys_enable"`
+	SysEnableWhy string   `toml:"sys_enable_why"`
+}
+
+// profIgnore is a deployment.toml table a product does not read.
+type profIgnore struct {
+	TOML   string `toml:"toml"`
+	Why    string `toml:"why"`
+	Source string `toml:"source"`
+}
+
+// profNode is an API-M node type: -Dprofile=<name> makes the start script
+// run profileSetup.sh, which takes listeners out of the node.
+type profNode struct {
+	Name   string   `toml:"name"`
+	Off    []string `toml:"off"`
+	Why    string   `toml:"why"`
+	Source string   `toml:"source"`
+}
+
+func (n *profNode) turnsOff(port string) bool {
+	for _, p := range n.Off {
+		if p == port {
+			return true
+		}
+	}
+	return false
 }
 
 // Feature names a port whose presence a product decides from its own switch.
@@ -199,6 +248,10 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 			bad("port %s: feature %q is not one of jmx-registry, jmx-server, cluster-member, cluster-multicast", pp.Name, pp.Feature)
 		case pp.Feature.clustering() && (pp.Offset == nil || *pp.Offset):
 			bad("port %s: Hazelcast's ports take no offset: set offset = false", pp.Name)
+		case pp.Catalina != "" && pp.Catalina != "http" && pp.Catalina != "https":
+			bad("port %s: catalina %q is neither http nor https", pp.Name, pp.Catalina)
+		case len(pp.SysEnable) > 0 && pp.SysEnableWhy == "":
+			bad("port %s: sys_enable needs sys_enable_why", pp.Name)
 		}
 		if err := checkRange(pp.Versions); err != nil {
 			bad("port %s: versions: %v", pp.Name, err)
@@ -209,6 +262,21 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 			bad("port %d: repeated name %q", i+1, pp.Name)
 		}
 		seen[key] = true
+	}
+	for i, n := range p.Nodes {
+		if n.Name == "" || n.Why == "" || n.Source == "" {
+			bad("node %d: name, why and source are required", i+1)
+		}
+		for _, off := range n.Off {
+			if !seen[off+"@"] && !p.hasPort(off) {
+				bad("node %s: no port %q to turn off", n.Name, off)
+			}
+		}
+	}
+	for i, ig := range p.Ignore {
+		if ig.TOML == "" || ig.Why == "" || ig.Source == "" {
+			bad("ignore %d: toml, why and source are required", i+1)
+		}
 	}
 	for i, r := range p.Random {
 		if r.Kind != "jmxremote" && r.Kind != "syslog" {
@@ -230,6 +298,15 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 		}
 	}
 	return &p, errs.ErrorOrNil()
+}
+
+func (p *Profile) hasPort(name string) bool {
+	for _, pp := range p.Ports {
+		if pp.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (f Feature) valid() bool {
@@ -292,7 +369,8 @@ func Profiles() []*Profile {
 }
 
 // covers reports whether the profile's version range holds v.
-func (p *Profile) covers(v version) bool { return inRange(v, p.Versions) }
+// A profile without a range (the bare kernel's) covers every version.
+func (p *Profile) covers(v version) bool { return len(p.Versions) == 0 || inRange(v, p.Versions) }
 
 // applies reports whether a row bound to versions holds for v. With no
 // version known, the profile's assumed version stands in; a row without

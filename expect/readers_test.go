@@ -202,12 +202,12 @@ func TestParseLog4j2(t *testing.T) {
 			"no Syslog appender is defined in l (the sample is commented out)"},
 		{"defined but not listed (API-M 3/4)", "appenders = CONSOLE\nappender.CARBON_SYS_LOG.type = Syslog\nappender.CARBON_SYS_LOG.name = CARBON_SYS_LOG\n", false, TCP,
 			"Syslog appender CARBON_SYS_LOG (l:2) is defined but not listed in appenders= (l:1), so log4j2 never builds it"},
-		{"listed, TCP by default, used by no logger", "appenders = CONSOLE, S\nappender.S.type = Syslog\nappender.S.name = S\n", true, TCP,
-			"Syslog appender S (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): an outgoing connection to localhost:514 from an ephemeral port, not a listener; used by no logger"},
+		{"listed, TCP by default, used by no logger", "appenders = CONSOLE, S\nappender.S.type = Syslog\nappender.S.name = S\n", false, TCP,
+			"Syslog appender S (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): it connects to localhost:514, keeping no socket while nothing listens there and otherwise an outgoing connection, never a listening port; used by no logger"},
 		{"no appenders list: every appender is built", "appender.s.type = syslog\nappender.s.name = Sys\nappender.s.protocol = udp\nappender.s.host = logs\nrootLogger.appenderRef.x.ref = Sys\n", true, UDP,
 			"Syslog appender s (l:1) is declared, so log4j2 builds it; protocol UDP (l:3): an unconnected UDP socket on an ephemeral port, sending to logs:514; used by the root logger (line 5)"},
-		{"names match case and all", "appenders = s\nappender.s.type = Syslog\nappender.s.name = Syslog\nrootLogger.appenderRef.syslog.ref = syslog\nlogger.a.appenderRef.b.ref = Syslog\n", true, TCP,
-			"Syslog appender s (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): an outgoing connection to localhost:514 from an ephemeral port, not a listener; used by logger a (line 5)"},
+		{"names match case and all", "appenders = s\nappender.s.type = Syslog\nappender.s.name = Syslog\nrootLogger.appenderRef.syslog.ref = syslog\nlogger.a.appenderRef.b.ref = Syslog\n", false, TCP,
+			"Syslog appender s (l:2) is listed in appenders= (l:1), so log4j2 builds it; protocol TCP (log4j2's default): it connects to localhost:514, keeping no socket while nothing listens there and otherwise an outgoing connection, never a listening port; used by logger a (line 5)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := ParseLog4j2([]byte(tc.data), "l")
@@ -301,5 +301,73 @@ func TestVersionRanges(t *testing.T) {
 	}
 	if checkRange([]string{"5", "4"}) == nil || checkRange([]string{"4"}) == nil || checkRange([]string{"6.6", "6"}) != nil {
 		t.Error("checkRange")
+	}
+}
+
+func TestParseCatalinaXML(t *testing.T) {
+	data := []byte(`<Server port="8005">
+  <Service name="Catalina">
+    <Connector port="9763" protocol="HTTP/1.1"/>
+    <Connector port=" 9443 " scheme="https" SSLEnabled="true"/>
+    <Connector port="8080"/>
+    <Connector secure="TRUE" port="8443"/>
+    <Engine><Connector port="1"/></Engine>
+  </Service>
+</Server>`)
+	c, err := ParseCatalinaXML(data, "conf/tomcat/catalina-server.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Connectors) != 4 {
+		t.Fatalf("%d connectors: only <Server><Service><Connector> counts", len(c.Connectors))
+	}
+	if h := c.pick("https"); h == nil || h.Port.Value != "9443" || h.Port.Where() != "conf/tomcat/catalina-server.xml:4 HTTPS <Connector port>" {
+		t.Errorf("https %+v", h)
+	}
+	if h := c.pick("http"); h == nil || h.Port.Line != 3 {
+		t.Errorf("http %+v", h)
+	}
+	var extra []string
+	for _, k := range c.extras() {
+		extra = append(extra, k.Port.Value)
+	}
+	if strings.Join(extra, ",") != "8080,8443" {
+		t.Errorf("extras %v", extra)
+	}
+	for data, want := range map[string]string{
+		"<Service/>":              "1: no <Server> root element: not a catalina-server.xml",
+		"<Server>\n<Service>\n":   "3: XML ends inside <Service>",
+		"<Server><Connector port": "1: XML ends inside <Server>",
+	} {
+		if _, err := ParseCatalinaXML([]byte(data), "c"); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", data, err, want)
+		}
+	}
+}
+
+func TestParseInboundEndpoint(t *testing.T) {
+	data := []byte(`<?xml version="1.0" encoding="UTF-8"?>
+<inboundEndpoint xmlns="http://ws.apache.org/ns/synapse" name="WS" protocol="ws" suspend="false">
+    <parameters>
+        <parameter name="inbound.ws.port">9099</parameter>
+        <parameter name="ws.use.port.offset">true</parameter>
+        <parameter name="inbound.ws.port.extra">1</parameter>
+        <parameter name="x"><parameter name="inbound.http.port">2</parameter></parameter>
+    </parameters>
+</inboundEndpoint>`)
+	ep, err := ParseInboundEndpoint(data, "ie/WS.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep.Name != "WS" || !ep.wsProtocol() || ep.Port.Where() != "ie/WS.xml:4 inbound.ws.port" || ep.Port.Value != "9099" || ep.UseOffset.Line != 5 || ep.Suspend.Value != "false" {
+		t.Errorf("%+v", ep)
+	}
+	if _, err := ParseInboundEndpoint([]byte("<proxy/>"), "p.xml"); err == nil || err.Error() != "1: no <inboundEndpoint> root element: not a Synapse inbound endpoint" {
+		t.Errorf("err %v", err)
+	}
+	for name, want := range map[string]bool{"inbound.http.port": true, "inbound.hl7.port": true, "inbound.port": false, "inbound.a.b.port": false, "ws.port": false} {
+		if isInboundPortParam(name) != want {
+			t.Errorf("isInboundPortParam(%q) = %v", name, !want)
+		}
 	}
 }

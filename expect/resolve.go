@@ -3,6 +3,7 @@ package expect
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,15 @@ type Input struct {
 	Ports      Text // an ad-hoc --ports list
 	Runtime    Text // EI 6's runtime: integrator, business-process, broker, analytics
 	Expect     Text // an --expect file of extra ports (.toml, .yaml or .yml)
+
+	// Environ looks up the server's environment variables, for $env{} in
+	// deployment.toml and ${} in Carbon's XML files: the running server's
+	// /proc/PID/environ when it is local and readable, else this process's
+	// environment. nil means no environment is known.
+	Environ func(name string) (string, bool)
+	// EnvironOrigin names that environment in messages: "pid 4242's
+	// environment", "this environment".
+	EnvironOrigin string
 }
 
 // Resolve turns the user's input into a Spec: the profile (given, or
@@ -57,6 +67,22 @@ type resolver struct {
 	// given holds the offsets the user typed (flag, then -DportOffset),
 	// checked before any file is read so their problems are said first.
 	given []Offset
+	vars  vars
+	// node is the API-M node type -Dprofile names, when the profile knows it.
+	node *profNode
+	// unknownSeen keeps one note per placeholder that cannot be resolved.
+	unknownSeen map[string]bool
+}
+
+// note adds a note once.
+func (r *resolver) noteUnknown(what string) {
+	if r.unknownSeen == nil {
+		r.unknownSeen = map[string]bool{}
+	}
+	if !r.unknownSeen[what] {
+		r.unknownSeen[what] = true
+		r.notes = append(r.notes, what)
+	}
 }
 
 func (r *resolver) fail(err error) { r.errs = multierror.Append(r.errs, err) }
@@ -173,12 +199,20 @@ func (r *resolver) resolve() Spec {
 		r.given = r.givenOffsets()
 	}
 	r.props = parseSysProps(in.JavaOpts.Value, in.CarbonHome.Value)
+	r.vars = vars{props: r.props, propsFrom: in.JavaOpts.Origin, environ: in.Environ, envFrom: orDefault(in.EnvironOrigin, "this environment")}
+	if !in.JavaOpts.set() {
+		r.vars.propsFrom = ""
+	}
+	if r.prof != nil {
+		r.pickNode(&spec)
+	}
 	if homeOK && name != NoProfile {
-		r.home = readHome(in.CarbonHome.Value, in.CarbonHome.Origin, r.prof)
+		r.home = readHome(in.CarbonHome.Value, in.CarbonHome.Origin, r.prof, r.props, in.JavaOpts.Origin)
 		for _, err := range r.home.errs {
 			r.fail(err)
 		}
 		spec.Home = in.CarbonHome.Value
+		r.vars.toml = r.home.dtoml
 	}
 
 	if name == NoProfile {
@@ -201,7 +235,7 @@ func (r *resolver) resolve() Spec {
 			spec.Random = r.random()
 			spec.Docs = r.docs()
 			for _, p := range spec.Ports {
-				if p.Number > MaxPort && p.Need != Off {
+				if p.Number > MaxPort && p.Need != Off && p.Unknown == "" {
 					r.fail(fmt.Errorf("offset %d from %s pushes port %s (%d) to %d, past %d",
 						off.Value, off.From, p.Name, p.Base, p.Number, MaxPort))
 				}
@@ -230,7 +264,7 @@ func oneLineSpec(s *Spec) {
 	for i := range s.Ports {
 		p := &s.Ports[i]
 		p.Why, p.Condition, p.From, p.Source = oneLine(p.Why), oneLine(p.Condition), oneLine(p.From), oneLine(p.Source)
-		p.Name = oneLine(p.Name)
+		p.Name, p.Unknown = oneLine(p.Name), oneLine(p.Unknown)
 	}
 	for i := range s.Random {
 		k := &s.Random[i]
@@ -261,7 +295,7 @@ func (r *resolver) checkCollisions(ports []Port) {
 	seen := make(map[string]string, len(ports))
 	dups := 0
 	for _, p := range ports {
-		if p.Need == Off {
+		if p.Need == Off || p.Unknown != "" {
 			continue
 		}
 		if other, dup := seen[p.Key()]; dup {
@@ -288,22 +322,28 @@ func (r *resolver) checkCollisions(ports []Port) {
 func (r *resolver) offset() (Offset, error) {
 	var errs *multierror.Error
 	found := append([]Offset(nil), r.given...) // in precedence order
+	read := func(s Setting, kind OffsetKind) {
+		n, unknown, err := r.offsetSetting(s)
+		switch {
+		case err != nil:
+			errs = multierror.Append(errs, err)
+		case unknown != "" && len(found) > 0:
+			// A higher source decides: this one does not matter.
+			r.noteUnknown(fmt.Sprintf("%s does not decide the offset (%s does), and could not be read anyway: %s", s.Where(), found[0].From, unknown))
+		case unknown != "":
+			errs = multierror.Append(errs, s.errAt(r.home.home, "%s %q: the port offset cannot be known: %s; give the offset with --offset", s.Key, s.Value, unknown))
+		default:
+			found = append(found, Offset{Value: n, Kind: kind, From: s.Where()})
+		}
+	}
 	if h := r.home; h != nil {
-		if h.dtoml != nil {
+		if h.tomlEra && h.dtoml != nil {
 			if s, ok := h.dtoml.Values["server.offset"]; ok {
-				if n, err := r.offsetSetting(s); err != nil {
-					errs = multierror.Append(errs, err)
-				} else {
-					found = append(found, Offset{Value: n, Kind: OffsetTOML, From: s.Where()})
-				}
+				read(s, OffsetTOML)
 			}
 		}
 		if h.carbon != nil && h.carbon.Offset.Found() {
-			if n, err := r.offsetSetting(h.carbon.Offset); err != nil {
-				errs = multierror.Append(errs, err)
-			} else {
-				found = append(found, Offset{Value: n, Kind: OffsetCarbonXML, From: h.carbon.Offset.Where()})
-			}
+			read(h.carbon.Offset, OffsetCarbonXML)
 		}
 	}
 	if p := r.prof; p != nil {
@@ -341,25 +381,28 @@ func (r *resolver) givenOffsets() []Offset {
 	return found
 }
 
-// offsetSetting reads an offset from a file, as Carbon's Integer.parseInt would, after ${...}.
-func (r *resolver) offsetSetting(s Setting) (int, error) {
-	s, err := s.expand(r.home.home, r.props, r.in.JavaOpts.Origin)
-	if err != nil {
-		return 0, err
+// offsetSetting reads an offset from a file, as Carbon's Integer.parseInt
+// would, after its placeholders. unknown says why it cannot be known here.
+func (r *resolver) offsetSetting(s Setting) (int, string, error) {
+	s, unknown, err := r.vars.expand(s, r.home.home)
+	if err != nil || unknown != "" {
+		return 0, unknown, err
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s.Value))
 	switch {
 	case err != nil:
-		return 0, s.errAt(r.home.home, "%s %q is not a whole number", s.Key, s.Value)
+		return 0, "", s.errAt(r.home.home, "%s %q is not a whole number", s.Key, s.Value)
 	case n < 0:
-		return 0, s.errAt(r.home.home, "%s %d is negative; a port offset is 0 or more", s.Key, n)
+		return 0, "", s.errAt(r.home.home, "%s %d is negative; a port offset is 0 or more", s.Key, n)
 	case n > maxOffset:
-		return 0, s.errAt(r.home.home, "%s %d is past %d; no port can take it", s.Key, n, MaxPort)
+		return 0, "", s.errAt(r.home.home, "%s %d is past %d; no port can take it", s.Key, n, MaxPort)
 	}
-	return n, nil
+	return n, "", nil
 }
 
-// ports applies the home's files and the offset to the profile's rows.
+// ports applies the home's files, the node type and the offset to the
+// profile's rows, then adds the ports the home's files declare beyond them
+// (Tomcat connectors, inbound endpoints).
 func (r *resolver) ports(off Offset) []Port {
 	p := r.prof
 	out := make([]Port, 0, len(p.Ports))
@@ -368,52 +411,68 @@ func (r *resolver) ports(off Offset) []Port {
 			continue
 		}
 		d := r.decide(pp)
-		withOffset := (pp.Offset == nil || *pp.Offset) && d.noOffset == ""
-		base := pp.Base
-		if d.base > 0 {
-			base = d.base
+		if r.node != nil && r.node.turnsOff(pp.Name) && d.need != Off && !(d.need == "" && pp.Need == Off) {
+			d.need, d.cond = Off, fmt.Sprintf("not expected on an API-M %s node: %s", r.node.Name, r.node.Why)
+			d.from = append(d.from, fmt.Sprintf("-Dprofile=%s in %s", r.node.Name, r.in.JavaOpts.Origin))
+			d.unknown = ""
 		}
-		port := Port{
-			Name: pp.Name, Proto: pp.Proto, Base: base, Offset: withOffset,
-			Number: base, Role: pp.Role, Need: pp.Need,
-			Condition: pp.Condition, Source: pp.Source,
-			From:    strings.Join(d.from, "; "),
-			Cluster: pp.Feature.clustering(),
-		}
-		if d.need != "" {
-			port.Need, port.Condition = d.need, d.cond
-		}
-		var parts []string
-		if d.baseAt.Found() {
-			parts = append(parts, d.baseAt.Where())
-		}
-		if d.context != "" {
-			parts = append(parts, d.context)
-		}
-		switch {
-		case withOffset:
-			port.Number += off.Value
-			port.Why = fmt.Sprintf("%d + offset %d", base, off.Value)
-			if len(parts) > 0 {
-				parts = append(parts, p.offsetNote(off, true))
-			} else if note := p.offsetNote(off, false); note != "" {
-				parts = append(parts, note)
-			}
-		case d.noOffset != "":
-			port.Why = strconv.Itoa(base)
-			parts = append(parts, d.noOffset)
-		case len(parts) > 0:
-			port.Why = strconv.Itoa(base)
-			parts = append(parts, "no offset")
-		default:
-			port.Why = fmt.Sprintf("%d (no offset: %s)", base, pp.NoOffsetWhy)
-		}
-		if len(parts) > 0 {
-			port.Why += " (" + strings.Join(parts, "; ") + ")"
-		}
-		out = append(out, port)
+		out = append(out, r.makePort(pp, d, off))
 	}
-	return out
+	return append(out, r.extraPorts(off)...)
+}
+
+func (r *resolver) makePort(pp profPort, d decision, off Offset) Port {
+	p := r.prof
+	withOffset := (pp.Offset == nil || *pp.Offset) && d.noOffset == ""
+	base := pp.Base
+	if d.base > 0 {
+		base = d.base
+	}
+	port := Port{
+		Name: pp.Name, Proto: pp.Proto, Base: base, Offset: withOffset,
+		Number: base, Role: pp.Role, Need: pp.Need,
+		Condition: pp.Condition, Source: pp.Source,
+		From:    strings.Join(d.from, "; "),
+		Cluster: pp.Feature.clustering(),
+	}
+	if d.need != "" {
+		port.Need, port.Condition = d.need, d.cond
+	}
+	if d.unknown != "" && port.Need != Off {
+		port.Unknown, port.Number = d.unknown, 0
+		port.Why = "unknown: " + d.unknown
+		r.noteUnknown(fmt.Sprintf("port %s: its number cannot be known: %s", pp.Name, d.unknown))
+		return port
+	}
+	var parts []string
+	if d.baseAt.Found() {
+		parts = append(parts, d.baseAt.Where())
+	}
+	if d.context != "" {
+		parts = append(parts, d.context)
+	}
+	switch {
+	case withOffset:
+		port.Number += off.Value
+		port.Why = fmt.Sprintf("%d + offset %d", base, off.Value)
+		if len(parts) > 0 {
+			parts = append(parts, p.offsetNote(off, true))
+		} else if note := p.offsetNote(off, false); note != "" {
+			parts = append(parts, note)
+		}
+	case d.noOffset != "":
+		port.Why = strconv.Itoa(base)
+		parts = append(parts, d.noOffset)
+	case len(parts) > 0:
+		port.Why = strconv.Itoa(base)
+		parts = append(parts, "no offset")
+	default:
+		port.Why = fmt.Sprintf("%d (no offset: %s)", base, pp.NoOffsetWhy)
+	}
+	if len(parts) > 0 {
+		port.Why += " (" + strings.Join(parts, "; ") + ")"
+	}
+	return port
 }
 
 // versionBound names the rows that hold for some versions only.
@@ -475,18 +534,32 @@ type decision struct {
 	need     Need    // "" keeps the profile's
 	cond     string  // why, when need is off
 	from     []string
+	unknown  string // why the number cannot be known here
 }
 
 func (r *resolver) decide(pp profPort) decision {
+	d := r.decideFiles(pp)
+	if d.need != Off && d.unknown == "" {
+		r.decideSysEnable(pp, &d)
+	}
+	return d
+}
+
+func (r *resolver) decideFiles(pp profPort) decision {
 	var d decision
 	h := r.home
 	if h == nil {
 		return d
 	}
 	setBase := func(s Setting) {
-		s, err := s.expand(h.home, r.props, r.in.JavaOpts.Origin)
+		s, unknown, err := r.vars.expand(s, h.home)
 		if err != nil {
 			r.fail(err)
+			return
+		}
+		if unknown != "" {
+			d.unknown = unknown
+			d.from = append(d.from, s.Where())
 			return
 		}
 		n, err := s.port(h.home)
@@ -507,6 +580,12 @@ func (r *resolver) decide(pp profPort) decision {
 			d.from = append(d.from, from)
 		}
 	}
+	if pp.Inbound != "" {
+		r.decideInbound(pp, &d, setBase, off)
+		if d.need == Off || h.tomlEra {
+			return d
+		}
+	}
 
 	if h.tomlEra {
 		t := h.dtoml
@@ -521,8 +600,12 @@ func (r *resolver) decide(pp profPort) decision {
 			enable = "monitoring.jmx.rmi_server_start"
 		}
 		if s, ok := t.Values[enable]; ok && enable != "" {
-			if javaBool(s.Value) {
-				on(fmt.Sprintf("%s = %s", s.Where(), s.Value))
+			if v, unknown, err := r.vars.expand(s, h.home); err != nil {
+				r.fail(err)
+			} else if unknown != "" {
+				d.unknown = unknown
+			} else if javaBool(v.Value) {
+				on(fmt.Sprintf("%s = %s", s.Where(), v.Value))
 			} else {
 				off(fmt.Sprintf("switched off (%s = %s)", s.Where(), s.Value), s.Where())
 			}
@@ -556,6 +639,16 @@ func (r *resolver) decide(pp profPort) decision {
 	if pp.Axis2Receiver != "" && h.axis2 != nil {
 		if s, ok := h.axis2.Receivers[pp.Axis2Receiver]; ok {
 			setBase(s)
+		} else if pp.Need != Off {
+			off(fmt.Sprintf("%s has no <transportReceiver name=%q> with a port: nothing listens for it", h.axis2.File, pp.Axis2Receiver), "")
+		}
+	}
+	if pp.Catalina != "" && h.catalina != nil {
+		c := h.catalina.pick(pp.Catalina)
+		if c == nil {
+			off(fmt.Sprintf("%s has no %s <Connector>", h.catalina.File, strings.ToUpper(pp.Catalina)), "")
+		} else {
+			setBase(c.Port)
 		}
 	}
 	switch {
@@ -593,6 +686,106 @@ func (r *resolver) decide(pp profPort) decision {
 	return d
 }
 
+// decideSysEnable follows a switch the server reads from its system
+// properties (MI's internal APIs: InternalAPIConfig loads an API only when
+// -Denable<Name> is true): the port opens when one of the properties named
+// is true.
+func (r *resolver) decideSysEnable(pp profPort, d *decision) {
+	if len(pp.SysEnable) == 0 {
+		return
+	}
+	var set []string
+	for _, name := range pp.SysEnable {
+		v, where, ok := r.enableProp(name)
+		if ok && javaBool(v) {
+			d.need = Required
+			d.from = append(d.from, fmt.Sprintf("-D%s=%s (%s)", name, v, where))
+			return
+		}
+		if ok {
+			set = append(set, fmt.Sprintf("-D%s=%s (%s)", name, v, where))
+		}
+	}
+	if !r.wholeCommandLine() && (r.home == nil || r.home.script == nil) {
+		return // the profile's need stands: its start script passes them
+	}
+	why := "none of -D" + strings.Join(pp.SysEnable, ", -D") + " is true"
+	if len(set) > 0 {
+		why += " (" + strings.Join(set, ", ") + ")"
+	}
+	d.need, d.cond = Off, fmt.Sprintf("not expected: %s: %s", why, pp.SysEnableWhy)
+}
+
+// enableProp looks a system property up as the JVM ends with it: the
+// start script passes its own -D options after $JAVA_OPTS, so they win
+// over Java options given by hand; a running server's whole command line
+// (it names the main class) already holds them in order.
+func (r *resolver) enableProp(name string) (value, where string, ok bool) {
+	if !r.wholeCommandLine() && r.home != nil && r.home.script != nil {
+		if v, ok := r.home.script.props[name]; ok {
+			return v.Value, v.Where(), true
+		}
+	}
+	if v, ok := r.props[name]; ok && r.in.JavaOpts.set() {
+		return v, r.in.JavaOpts.Origin, true
+	}
+	return "", "", false
+}
+
+// wholeCommandLine reports whether the Java options are a running server's
+// whole command line (they name the main class), not options given by hand.
+func (r *resolver) wholeCommandLine() bool {
+	if r.prof == nil {
+		return false
+	}
+	for _, mc := range r.prof.MainClasses {
+		if strings.Contains(r.in.JavaOpts.Value, mc) {
+			return true
+		}
+	}
+	return false
+}
+
+// decideInbound reads a Synapse inbound endpoint the profile names by its
+// file: absent (profileSetup.sh removes the WebSocket endpoints for most
+// API-M node types), suspended, or listening on its port parameter. Synapse
+// adds the port offset to an inbound endpoint's port only when told:
+// ws.use.port.offset on a WebSocket endpoint, inbound.port.offset.enable in
+// synapse.properties for the others.
+func (r *resolver) decideInbound(pp profPort, d *decision, setBase func(Setting), off func(string, string)) {
+	h := r.home
+	if !h.inboundDirFound {
+		return // no deployment directory: a bare configuration; the profile stands
+	}
+	ep, ok := h.inbound[pp.Inbound]
+	if !ok {
+		if !r.prof.InboundFilesDecide {
+			d.from = append(d.from, fmt.Sprintf("no %s (it may be deployed from elsewhere: the profile stands)", rel(h.inboundDir, pp.Inbound)))
+			return
+		}
+		if pp.Need != Off {
+			off(fmt.Sprintf("%s is not there: the inbound endpoint is not deployed (API-M's profileSetup.sh removes the WebSocket endpoints for -Dprofile node types other than the gateway)", rel(h.inboundDir, pp.Inbound)), "")
+		}
+		return
+	}
+	if ep == nil {
+		return // unreadable: reported
+	}
+	if javaBool(ep.Suspend.Value) {
+		off(fmt.Sprintf("suspended (%s)", ep.Suspend.Where()), ep.Suspend.Where())
+		return
+	}
+	if !ep.Port.Found() {
+		off(fmt.Sprintf("%s has no inbound.*.port parameter", ep.File), "")
+		return
+	}
+	setBase(ep.Port)
+	if d.need == "" {
+		d.need = Required
+	}
+	r.inboundOffset(ep, d)
+}
+
 // decideJMX follows Carbon 4's JMXServerManager: no jmx.xml, or
 // <StartRMIServer> other than true, and it starts nothing at fixed ports; a
 // port written as ${Ports.JMX.X} is carbon.xml's value plus the offset
@@ -608,9 +801,12 @@ func (r *resolver) decideJMX(pp profPort, d *decision, setBase func(Setting), on
 	}
 	j := h.jmx
 	if !javaBool(j.Start.Value) {
-		if j.Start.Found() {
+		switch {
+		case j.Start.Found() && j.StartFirst != "":
+			off(fmt.Sprintf("JMX disabled (%s: JMXServerManager reads the element's first child node, %s, not its text %q)", j.Start.Where(), j.StartFirst, j.StartText), j.Start.Where())
+		case j.Start.Found():
 			off(fmt.Sprintf("JMX disabled (%s=%s)", j.Start.Where(), j.Start.Value), j.Start.Where())
-		} else {
+		default:
 			off(fmt.Sprintf("JMX disabled (%s has no <StartRMIServer>; JMXServerManager starts JMX only when it is true)", j.File), "")
 		}
 		return
@@ -632,10 +828,13 @@ func (r *resolver) decideJMX(pp profPort, d *decision, setBase func(Setting), on
 			return
 		}
 		key := s.Value[2:end]
-		cs, ok := Setting{}, false
-		if h.carbon != nil {
-			cs, ok = h.carbon.Ports[key]
+		if h.carbon == nil {
+			// carbon.xml is unreadable or malformed, and said so: the
+			// placeholder cannot be followed, and that is not jmx.xml's fault.
+			d.unknown = fmt.Sprintf("%s %s refers to %s, which could not be read", s.Where(), s.Value, rel(h.conf, "carbon.xml"))
+			return
 		}
+		cs, ok := h.carbon.Ports[key]
 		if !ok {
 			r.fail(s.errAt(h.home, "%s %q: placeholder ${%s} resolves to nothing: %s has no such element under <Server>", what, s.Value, key, rel(h.conf, "carbon.xml")))
 			return
@@ -704,4 +903,133 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// pickNode finds the API-M node type -Dprofile names. MI and the other
+// products pass -Dprofile too (MI: micro-integrator-default), but have no
+// node types: only a profile that lists some looks.
+func (r *resolver) pickNode(spec *Spec) {
+	p := r.prof
+	v, ok := r.props["profile"]
+	if !ok || len(p.Nodes) == 0 || !r.in.JavaOpts.set() {
+		return
+	}
+	for i := range p.Nodes {
+		if p.Nodes[i].Name == v {
+			r.node = &p.Nodes[i]
+			spec.Chosen = strings.TrimPrefix(spec.Chosen+"; ", "; ") + fmt.Sprintf("node type -Dprofile=%s (%s)", v, r.in.JavaOpts.Origin)
+			return
+		}
+	}
+	names := make([]string, len(p.Nodes))
+	for i, n := range p.Nodes {
+		names[i] = n.Name
+	}
+	r.notes = append(r.notes, fmt.Sprintf("-Dprofile=%s (%s) is not a node type of %s carbonprobe knows (%s): the all-in-one node's ports apply",
+		oneLine(v), r.in.JavaOpts.Origin, p.Name, strings.Join(names, ", ")))
+}
+
+// fileDecision reads a number from a file for a port no profile row names.
+func (r *resolver) fileDecision(s Setting) (decision, bool) {
+	var d decision
+	s, unknown, err := r.vars.expand(s, r.home.home)
+	switch {
+	case err != nil:
+		r.fail(err)
+		return d, false
+	case unknown != "":
+		d.unknown = unknown
+	default:
+		n, err := s.port(r.home.home)
+		if err != nil {
+			r.fail(err)
+			return d, false
+		}
+		d.base, d.baseAt = n, s
+	}
+	d.need = Required
+	d.from = []string{s.Where()}
+	return d, true
+}
+
+// extraPorts are the listeners the home's files declare beyond the
+// profile's rows: more Tomcat connectors, inbound endpoints an operator
+// deployed.
+func (r *resolver) extraPorts(off Offset) []Port {
+	h := r.home
+	if h == nil {
+		return nil
+	}
+	var out []Port
+	if h.catalina != nil {
+		for _, c := range h.catalina.extras() {
+			d, ok := r.fileDecision(c.Port)
+			if !ok {
+				continue
+			}
+			role, kind := RoleHTTP, "HTTP"
+			if c.Secure {
+				role, kind = RoleHTTPS, "HTTPS"
+			}
+			name := fmt.Sprintf("tomcat-%s", strings.ToLower(kind))
+			if d.base > 0 {
+				name = fmt.Sprintf("tomcat-%d", d.base)
+			}
+			out = append(out, r.makePort(profPort{Name: name, Proto: TCP, Role: role, Need: Required,
+				Source: fmt.Sprintf("%s:%d: an %s <Connector> beyond Carbon's two; Carbon's Tomcat opens every connector, plus the offset", h.catalina.File, c.Line, kind)}, d, off))
+		}
+	}
+	claimed := map[string]bool{}
+	for _, pp := range r.prof.Ports {
+		if pp.Inbound != "" {
+			claimed[pp.Inbound] = true
+		}
+	}
+	var files []string
+	for f := range h.inbound {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		ep := h.inbound[f]
+		if claimed[f] || ep == nil || !ep.Port.Found() || javaBool(ep.Suspend.Value) {
+			continue
+		}
+		d, ok := r.fileDecision(ep.Port)
+		if !ok {
+			continue
+		}
+		role := RoleTCP
+		switch strings.ToLower(ep.Protocol) {
+		case "http", "ws":
+			role = RoleHTTP
+		case "https", "wss":
+			role = RoleHTTPS
+		}
+		r.inboundOffset(ep, &d)
+		name := "inbound-" + ep.Name
+		if ep.Name == "" {
+			name = "inbound-" + strings.TrimSuffix(f, ".xml")
+		}
+		out = append(out, r.makePort(profPort{Name: name, Proto: TCP, Role: role, Need: Required,
+			Source: fmt.Sprintf("%s:%d: inbound endpoint %s (protocol %s) deployed in the home", ep.File, ep.Line, ep.Name, ep.Protocol)}, d, off))
+	}
+	return out
+}
+
+// inboundOffset sets whether Synapse adds the offset to an inbound endpoint's port.
+func (r *resolver) inboundOffset(ep *InboundEndpoint, d *decision) {
+	h := r.home
+	switch {
+	case ep.wsProtocol() && javaBool(ep.UseOffset.Value):
+		d.context = fmt.Sprintf("offset: %s", ep.UseOffset.Where())
+	case ep.wsProtocol():
+		d.noOffset = fmt.Sprintf("no ws.use.port.offset in %s: Synapse takes the port as it is", ep.File)
+	case h.inboundOffset.Found() && javaBool(h.inboundOffset.Value):
+		d.context = fmt.Sprintf("offset: %s", h.inboundOffset.Where())
+	case h.inboundOffset.Found():
+		d.noOffset = fmt.Sprintf("%s: Synapse takes the port as it is", h.inboundOffset.Where())
+	default:
+		d.noOffset = "inbound.port.offset.enable is not set in synapse.properties: Synapse takes the port as it is"
+	}
 }

@@ -61,10 +61,6 @@ func fileErr(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-// placeholderRE finds ${name} as Carbon's ServerConfiguration and
-// CarbonUtils.resolveSystemProperty read it.
-var placeholderRE = regexp.MustCompile(`\$\{([^}]*)\}`)
-
 // sysProps are the Java system properties a server starts with, as far as
 // carbonprobe can know them: -Dname=value in the Java options given, and
 // carbon.home.
@@ -91,37 +87,6 @@ func parseSysProps(javaOpts, home string) sysProps {
 		}
 	}
 	return p
-}
-
-// expand replaces every ${name} in a setting's value with the system
-// property. A placeholder that resolves to nothing is an error naming the
-// file, the line and the property: Carbon would leave it in place and then
-// fail to read a number.
-func (s Setting) expand(home string, props sysProps, javaOptsOrigin string) (Setting, error) {
-	if !strings.Contains(s.Value, "${") {
-		return s, nil
-	}
-	var missing []string
-	out := placeholderRE.ReplaceAllStringFunc(s.Value, func(m string) string {
-		name := m[2 : len(m)-1]
-		if v, ok := props[name]; ok {
-			return v
-		}
-		missing = append(missing, name)
-		return m
-	})
-	if len(missing) > 0 {
-		where := "no -D" + missing[0] + " in the Java options"
-		if javaOptsOrigin != "" {
-			where += " (" + javaOptsOrigin + ")"
-		}
-		return s, s.errAt(home, "%s %q: placeholder ${%s} resolves to nothing: %s", s.Key, s.Value, missing[0], where)
-	}
-	if strings.Contains(out, "${") {
-		return s, s.errAt(home, "%s %q: unclosed placeholder", s.Key, s.Value)
-	}
-	s.Value = out
-	return s, nil
 }
 
 func joinHome(home, rel string) string { return filepath.Join(home, rel) }

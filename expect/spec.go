@@ -88,6 +88,11 @@ type Port struct {
 	// discovery ports): a probe never sends it a datagram, which would land
 	// in the cluster's own discovery socket.
 	Cluster bool
+	// Unknown says why the port's number cannot be told, naming the
+	// placeholder and the file and line that hold it: "$env{HTTP_PORT}
+	// (conf/deployment.toml:14 [transport.http] listener.port) is not set in
+	// pid 4242's environment". Number is then 0; Checked leaves the port out.
+	Unknown string
 }
 
 // Label names a port for people: "passthrough-http 8290/tcp", or "8080/tcp"
@@ -177,13 +182,29 @@ type Spec struct {
 	Notes []string
 }
 
-// Checked returns the ports a check dials: all but those that are off.
+// Checked returns the ports a check dials: all but those that are off and
+// those whose number cannot be known.
 func (s Spec) Checked() []Port {
 	out := make([]Port, 0, len(s.Ports))
 	for _, p := range s.Ports {
-		if p.Need != Off {
+		if p.Checked() {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// Checked tells whether a check dials the port: it is not off, and its
+// number is known.
+func (p Port) Checked() bool { return p.Need != Off && p.Unknown == "" }
+
+// Skipped says why a check does not dial the port, "" when it does.
+func (p Port) Skipped() string {
+	switch {
+	case p.Unknown != "":
+		return "not dialled: its number is unknown: " + p.Unknown
+	case p.Need == Off:
+		return p.Condition
+	}
+	return ""
 }

@@ -88,8 +88,16 @@ type xmlElem struct {
 	Names []string
 	Attrs []xml.Attr
 	Text  string // the element's own character data, trimmed; at most maxXMLText bytes
+	Raw   string // the same, untrimmed
 	Line  int    // the line its start tag begins on
 	Leaf  bool   // whether it has no child elements
+	// First is what a DOM reader's getFirstChild().getNodeValue() sees: the
+	// first child node's value, untrimmed (the text up to the first other
+	// node, a comment's data). FirstKind names that node: "text" (CDATA
+	// included), "comment", "element", "instruction", or "" for an empty
+	// element.
+	First     string
+	FirstKind string
 }
 
 // is reports whether the element's path of local names is exactly names.
@@ -116,10 +124,34 @@ func (e *xmlElem) attr(local string) (string, bool) {
 }
 
 type xmlFrame struct {
-	attrs []xml.Attr
-	text  []byte
-	line  int
-	leaf  bool
+	attrs     []xml.Attr
+	text      []byte
+	line      int
+	leaf      bool
+	first     []byte
+	firstKind string
+	firstDone bool // the first child node is complete
+}
+
+// child records a child node for the DOM-like First: consecutive character
+// data is one text node; anything else ends it.
+func (f *xmlFrame) child(kind string, data []byte) {
+	if f.firstDone {
+		return
+	}
+	switch {
+	case f.firstKind == "":
+		f.firstKind = kind
+	case f.firstKind != "text" || kind != "text":
+		f.firstDone = true
+		return
+	}
+	if kind != "text" {
+		f.firstDone = true
+	}
+	if room := maxXMLText - len(f.first); room > 0 {
+		f.first = append(f.first, data[:min(room, len(data))]...)
+	}
 }
 
 // walkXML reads a document and calls visit for every element as it closes.
@@ -168,19 +200,33 @@ func walkXML(data []byte, visit func(*xmlElem)) error {
 			}
 			if n := len(frames); n > 0 {
 				frames[n-1].leaf = false
+				frames[n-1].child("element", nil)
 			}
 			seen = true
 			names = append(names, t.Name.Local)
 			frames = append(frames, xmlFrame{attrs: t.Attr, line: line, leaf: true})
 		case xml.CharData:
-			if n := len(frames); n > 0 && len(frames[n-1].text) < maxXMLText {
+			if n := len(frames); n > 0 {
 				f := &frames[n-1]
-				room := maxXMLText - len(f.text)
-				f.text = append(f.text, t[:min(room, len(t))]...)
+				if len(f.text) < maxXMLText {
+					room := maxXMLText - len(f.text)
+					f.text = append(f.text, t[:min(room, len(t))]...)
+				}
+				f.child("text", t)
+			}
+		case xml.Comment:
+			if n := len(frames); n > 0 {
+				frames[n-1].child("comment", t)
+			}
+		case xml.ProcInst:
+			if n := len(frames); n > 0 {
+				frames[n-1].child("instruction", t.Inst)
 			}
 		case xml.EndElement:
 			f := frames[len(frames)-1]
-			visit(&xmlElem{Names: names, Attrs: f.attrs, Text: strings.TrimSpace(string(f.text)), Line: f.line, Leaf: f.leaf})
+			raw := string(f.text)
+			visit(&xmlElem{Names: names, Attrs: f.attrs, Text: strings.TrimSpace(raw), Raw: raw, Line: f.line, Leaf: f.leaf,
+				First: string(f.first), FirstKind: f.firstKind})
 			names = names[:len(names)-1]
 			frames = frames[:len(frames)-1]
 		}

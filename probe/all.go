@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
-
-	"github.com/carbonprobe/carbonprobe/expect"
 )
 
 // HostReport is the check of every Carbon server on one host (check --all).
@@ -37,7 +35,7 @@ func FindConflicts(reps []Report) []Conflict {
 			pid = s.PID
 		}
 		for _, p := range rep.Target.Spec.Ports {
-			if p.Need == expect.Off {
+			if !p.Checked() {
 				continue
 			}
 			c, ok := byKey[p.Key()]

@@ -134,7 +134,7 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 		opt.Concurrency = m
 	}
 	for i, p := range spec.Ports {
-		rep.Results[i] = Result{Port: p, State: Skipped, Detail: p.Condition}
+		rep.Results[i] = Result{Port: p, State: Skipped, Detail: p.Skipped()}
 	}
 
 	if err := resolvable(ctx, t.Host, opt.Timeout); err != nil {
@@ -166,7 +166,7 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 	var g errgroup.Group // not WithContext: one port's failure must not cancel the others
 	g.SetLimit(opt.Concurrency)
 	for i, p := range spec.Ports {
-		if p.Need == expect.Off {
+		if !p.Checked() {
 			continue
 		}
 		switch {

@@ -36,7 +36,7 @@ func owners(ctx context.Context, rep *Report) {
 	keys := map[string]bool{}
 	var ports []uint16
 	for _, r := range rep.Results {
-		if r.Port.Need != expect.Off {
+		if r.Port.Checked() {
 			keys[r.Port.Key()] = true
 			ports = append(ports, uint16(r.Port.Number))
 		}
@@ -66,7 +66,7 @@ func owners(ctx context.Context, rep *Report) {
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		ss := byKey[r.Port.Key()]
-		if len(ss) == 0 || r.Port.Need == expect.Off {
+		if len(ss) == 0 || !r.Port.Checked() {
 			continue
 		}
 		// Prefer the server's own socket; else the first one with a known owner.

@@ -47,7 +47,7 @@ func ResolveAll(ctx context.Context, req Request) (targets []Target, notes []str
 		if s.PID == req.Self {
 			continue
 		}
-		one := Request{Host: host, EnvJavaOpts: req.EnvJavaOpts, Self: req.Self,
+		one := Request{Host: host, EnvJavaOpts: req.EnvJavaOpts, Self: req.Self, Getenv: req.Getenv,
 			PID: Value{Value: strconv.Itoa(s.PID), Origin: "--all"}}
 		t, err := Resolve(ctx, one)
 		var amb *AmbiguousError

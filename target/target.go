@@ -59,6 +59,10 @@ type Request struct {
 	// then looks for the server that replaces it (a restart) by the
 	// previous one's home, whatever named the previous one.
 	Previous *Server
+	// Getenv is this process's environment: $env{VAR} and ${VAR} in the
+	// home's files resolve from it when the server's own environment
+	// (/proc/PID/environ) cannot be read or no server runs here.
+	Getenv func(string) (string, bool)
 }
 
 // Target is the answer: what to check, where, and the server process.
@@ -238,6 +242,7 @@ func (t *Target) specWith(in expect.Input, req Request) (expect.Spec, error) {
 	if in.JavaOpts.Value == "" {
 		in.JavaOpts = Value{Value: strings.Join(c.Args, " "), Origin: fmt.Sprintf("pid %d's command line", c.PID)}
 	}
+	t.environ(&in)
 	derived := in.CarbonHome.Value == "" && c.Home != ""
 	if !derived {
 		return resolveSpec(in, req)
@@ -257,12 +262,30 @@ func (t *Target) specWith(in expect.Input, req Request) (expect.Spec, error) {
 }
 
 // resolveSpec is expect.Resolve with $JAVA_OPTS standing in for Java options
-// that neither a flag nor a server gave.
+// that neither a flag nor a server gave, and this environment for a
+// server's whose own cannot be read.
 func resolveSpec(in expect.Input, req Request) (expect.Spec, error) {
 	if in.JavaOpts.Value == "" {
 		in.JavaOpts = req.EnvJavaOpts
 	}
+	if in.Environ == nil && req.Getenv != nil {
+		in.Environ, in.EnvironOrigin = req.Getenv, "this environment"
+	}
 	return expect.Resolve(in)
+}
+
+// environ gives the server's own environment to the spec: placeholders
+// resolve as the server resolved them at its start. Another user's process
+// keeps it unreadable: then this environment stands in, and a note says so.
+func (t *Target) environ(in *expect.Input) {
+	s := t.Server
+	env, err := procs.Environ(s.PID)
+	if err != nil {
+		t.Notes = append(t.Notes, fmt.Sprintf("the environment of pid %d could not be read (%v): placeholders such as $env{VAR} are resolved from this one", s.PID, unwrapPath(err)))
+		return
+	}
+	in.Environ = func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+	in.EnvironOrigin = fmt.Sprintf("pid %d's environment", s.PID)
 }
 
 // disagreements notes where two sources say different things: the offset

@@ -281,3 +281,36 @@ func TestResolveAllGivesEachServerItsOwnOffset(t *testing.T) {
 		t.Errorf("servers not found: %v", want)
 	}
 }
+
+// TestPlaceholdersResolveFromTheServersEnvironment: `offset = "$env{X}"`
+// in deployment.toml is what the server read from its own environment at
+// start, not from carbonprobe's.
+func TestPlaceholdersResolveFromTheServersEnvironment(t *testing.T) {
+	home := t.TempDir()
+	if err := os.CopyFS(home, os.DirFS("../expect/testdata/upstream/wso2mi-4.2.0")); err != nil {
+		t.Fatal(err)
+	}
+	toml := filepath.Join(home, "conf", "deployment.toml")
+	data, err := os.ReadFile(toml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "# offset  = 10", `offset = "$env{CARBONPROBE_TEST_OFFSET}"`, 1))
+	if err := os.WriteFile(toml, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Setenv("CARBONPROBE_TEST_OFFSET", "17") // the server's environment only
+	srv := procstest.Start(t, procstest.Options{Home: home, Product: procs.ProductMI})
+	os.Unsetenv("CARBONPROBE_TEST_OFFSET")
+	tg := resolve(t, Request{PID: v(fmt.Sprint(srv.PID), "flag --pid"), Getenv: os.LookupEnv})
+	if tg.Spec.Offset.Value != 17 {
+		t.Errorf("offset %d from %q, want 17 from the server's environment", tg.Spec.Offset.Value, tg.Spec.Offset.From)
+	}
+	// Without the server, this environment is asked, and lacks it: the
+	// offset cannot be told, and the error names the variable.
+	srv.Stop()
+	_, err = Resolve(context.Background(), Request{CarbonHome: v(home, "flag --carbon-home"), Getenv: os.LookupEnv})
+	if err == nil || !strings.Contains(err.Error(), "CARBONPROBE_TEST_OFFSET") || !strings.Contains(err.Error(), "this environment") {
+		t.Errorf("err = %v, want the unresolved variable named", err)
+	}
+}

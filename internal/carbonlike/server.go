@@ -313,6 +313,11 @@ func jvmArgs(classes string, opt Options, offset int) []string {
 	for _, k := range keys {
 		args = append(args, "-D"+k+"="+opt.Props[k])
 	}
+	if opt.Profile == "mi" {
+		// As wso2/micro-integrator's bin/micro-integrator.sh: MI loads an internal API
+		// only when its -Denable<Name> is true.
+		args = append(args, "-DenableReadinessProbe=true", "-DenableLivenessProbe=true", "-DenableManagementApi=true")
+	}
 	args = append(args, opt.JVMArgs...)
 	args = append(args, "-cp", classes, mainClasses[opt.Profile])
 	if opt.OffsetIn == "flag" {

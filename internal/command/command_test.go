@@ -95,7 +95,7 @@ func TestBadInputEveryProblemOneLineEach(t *testing.T) {
 }
 
 func TestOffsetPastMaxPortNamesThePort(t *testing.T) {
-	code, _, stderr := runCLI(t, nil, "ports", "--profile", "mi", "--offset", "55000")
+	code, _, stderr := runCLI(t, nil, "ports", "--profile", "carbon", "--offset", "55000")
 	if code != 3 {
 		t.Fatalf("exit %d, want 3", code)
 	}

@@ -301,7 +301,7 @@ func (in *input) request() target.Request {
 		Profile: in.text(profileFlag), Offset: in.text(offsetFlag), JavaOpts: in.text(javaOptsFlag),
 		CarbonHome: in.text(carbonHomeFlag), Runtime: in.text(runtimeFlag), Expect: in.text(expectFlag),
 		Ports: in.text(portsFlag), PID: in.text(pidFlag), CmdMatch: in.text(cmdMatchFlag),
-		Host: target.DefaultHost, Self: os.Getpid(),
+		Host: target.DefaultHost, Self: os.Getpid(), Getenv: in.getenv,
 	}
 	if in.has(hostFlag.name) {
 		req.Host = in.host()

@@ -107,7 +107,7 @@ func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	rep := Report{Spec: spec, Bind: bindWords(opt.Bind), Results: make([]Result, len(spec.Ports))}
 	for i, p := range spec.Ports {
 		res := Result{Port: p, State: Skipped, Detail: p.Condition}
-		if p.Need != expect.Off {
+		if p.Checked() {
 			res.State, res.Detail = test(p.Proto, opt.Bind, p.Number)
 		}
 		rep.Results[i] = res

@@ -56,7 +56,7 @@ func Suggest(ctx context.Context, from int, specFor func(offset int) (expect.Spe
 		var busy []string
 		for i, p := range spec.Ports {
 			res := Result{Port: p, State: Skipped, Detail: p.Condition}
-			if p.Need != expect.Off {
+			if p.Checked() {
 				k := key{p.Proto, p.Number}
 				prev, ok := seen[k]
 				if !ok {

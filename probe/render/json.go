@@ -40,6 +40,8 @@ type jsonPort struct {
 	Source        string `json:"source"`
 	AdHoc         bool   `json:"adhoc,omitempty"`
 	From          string `json:"from,omitempty"`
+	Unknown       string `json:"unknown,omitempty"`
+	Cluster       bool   `json:"cluster,omitempty"`
 }
 
 type jsonRandom struct {
@@ -92,7 +94,7 @@ func specJSON(spec expect.Spec) jsonSpec {
 
 func portJSON(p expect.Port) jsonPort {
 	return jsonPort{p.Name, p.Number, string(p.Proto), string(p.Role), string(p.Need), p.Base, p.Offset,
-		p.Why, p.Condition, p.Source, p.AdHoc, p.From}
+		p.Why, p.Condition, p.Source, p.AdHoc, p.From, p.Unknown, p.Cluster}
 }
 
 // PortsJSON writes a spec as one JSON document (schema carbonprobe/ports/v1).

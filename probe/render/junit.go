@@ -169,8 +169,10 @@ func portCase(rep probe.Report, r probe.Result, class string) junitCase {
 		}
 	}
 	switch {
-	case rep.HostErr != "" && p.Need != expect.Off:
+	case rep.HostErr != "" && p.Checked():
 		c.Skipped = &junitMessage{Message: "not dialled: " + rep.HostErr}
+	case p.Unknown != "":
+		c.Skipped = &junitMessage{Message: "unknown: " + p.Unknown}
 	case p.Need == expect.Off:
 		c.Skipped = &junitMessage{Message: "off: " + p.Condition}
 	case !portOK(rep, r):

@@ -526,7 +526,7 @@ func launcherAlive(s *target.Server) bool {
 func (w *waiter) setPorts() {
 	w.ports = w.ports[:0]
 	for i, p := range w.tg.Spec.Ports {
-		if p.Need != expect.Off {
+		if p.Checked() {
 			w.ports = append(w.ports, &port{spec: i, port: p, required: p.Need == expect.Required, backoff: w.opt.Backoff})
 		}
 	}
@@ -778,7 +778,7 @@ func (w *waiter) lastReport() probe.Report {
 	rep := probe.Report{Target: w.tg, Timeout: w.opt.Probe.Timeout,
 		Results: make([]probe.Result, len(spec.Ports)), Elapsed: time.Since(w.start)}
 	for i, p := range spec.Ports {
-		rep.Results[i] = probe.Result{Port: p, State: probe.Skipped, Detail: p.Condition}
+		rep.Results[i] = probe.Result{Port: p, State: probe.Skipped, Detail: p.Skipped()}
 	}
 	hostErr, dialled := "", 0
 	allHostErr := true

@@ -49,6 +49,8 @@ fi
 jvm=()
 [ "$jmxremote" = 1 ] && jvm+=(-Dcom.sun.management.jmxremote)
 [ "$ipv4" = 1 ] && jvm+=(-Djava.net.preferIPv4Stack=true)
+# As bin/micro-integrator.sh: MI loads an internal API only when its -Denable<Name> is true.
+[ "$profile" = mi ] && jvm+=(-DenableReadinessProbe=true -DenableLivenessProbe=true -DenableManagementApi=true)
 jvm+=("-Dcarbon.home=$home" "$@" -cp "$classes" "$main")
 # Like wso2server.sh -DportOffset=N: a program argument after the main class.
 [ -n "$offset" ] && jvm+=("-DportOffset=$offset")
