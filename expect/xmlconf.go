@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/carbonprobe/carbonprobe/internal/safefile"
 )
 
 // maxConfigBytes bounds what is read of any configuration file: Carbon's
@@ -31,29 +32,15 @@ const maxXMLText = 4096
 // never ends) and a file past maxConfigBytes (a sparse 1 GB file costs one
 // stat). The limit on the read itself stays, for a file that grows after the stat.
 func readConfig(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, bareErr(err)
-	}
+	data, err := safefile.Read(path, maxConfigBytes)
+	var big *safefile.TooLargeError
 	switch {
-	case st.IsDir():
-		return nil, errors.New("is a directory, not a file")
-	case !st.Mode().IsRegular():
-		return nil, fmt.Errorf("not a regular file (%s)", fileKind(st.Mode()))
-	case st.Size() > maxConfigBytes:
-		return nil, fmt.Errorf("larger than %d MiB (%d bytes): not a configuration file", maxConfigBytes>>20, st.Size())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, bareErr(err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
-	if err != nil {
-		return nil, bareErr(err)
-	}
-	if len(data) > maxConfigBytes {
+	case errors.As(err, &big) && big.Size > 0:
+		return nil, fmt.Errorf("larger than %d MiB (%d bytes): not a configuration file", maxConfigBytes>>20, big.Size)
+	case errors.As(err, &big):
 		return nil, fmt.Errorf("larger than %d MiB: not a configuration file", maxConfigBytes>>20)
+	case err != nil:
+		return nil, bareErr(err)
 	}
 	return data, nil
 }
@@ -65,20 +52,6 @@ func bareErr(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return m.Type().String()
 }
 
 // xmlElem is one element of a document, handed to a visitor when it closes.

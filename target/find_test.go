@@ -177,7 +177,7 @@ func TestAFIFOAsThePidFileCannotHang(t *testing.T) {
 	go func() { _, err := fromHome(t, home); done <- err }()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
+		if err == nil || !strings.Contains(err.Error(), "not a regular file (a named pipe)") {
 			t.Errorf("err = %v", err)
 		}
 	case <-time.After(5 * time.Second):

@@ -40,7 +40,7 @@ func TestRead(t *testing.T) {
 	go func() { _, err := Read(fifo, 100); done <- err }()
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "a FIFO") {
+		if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "a named pipe") {
 			t.Errorf("FIFO: %v", err)
 		}
 	case <-time.After(5 * time.Second):
