@@ -455,10 +455,6 @@ func (r *reader) settings(n *node, base Settings, where string) Settings {
 	if v := r.text(n, "kdc_realm"); v != nil {
 		s.Realm = v.text
 	}
-	given := n.get("interval") != nil || n.get("timeout") != nil || n.get("deadline") != nil
-	if d := s.deadline(); given && d > s.Interval {
-		r.fail(n, "%sthe check's deadline %s (timeout + 1s unless given) is longer than its interval %s: checks would pile up", prefix, d, s.Interval)
-	}
 	return s
 }
 

@@ -88,8 +88,7 @@ targets:
   - host: 10.0.0.7
     carbon_home: opt/mi
     ports: "9443-9440"
-    timeout: 5s
-    interval: 3s
+    timeout: 5m
   - local: all
     profile: mi
   - local: everything
@@ -112,11 +111,11 @@ targets:
 		`targets.yaml:7: offset 3 is listed twice`,
 		`targets.yaml:9: carbon_home opt/mi is not an absolute path`,
 		`targets.yaml:10: ports "9443-9440"`,
-		`targets.yaml:8: the check's deadline 6s (timeout + 1s unless given) is longer than its interval 3s`,
-		`targets.yaml:14: profile with local: all`,
-		`targets.yaml:15: local takes one value, all`,
-		`targets.yaml:16: a target must be a table, not a whole number`,
-		`targets.yaml:17: unknown key hostz`,
+		`targets.yaml:11: timeout: 5m0s is outside 1ms to 1m0s`,
+		`targets.yaml:13: profile with local: all`,
+		`targets.yaml:14: local takes one value, all`,
+		`targets.yaml:15: a target must be a table, not a whole number`,
+		`targets.yaml:16: unknown key hostz`,
 	}
 	for _, w := range want {
 		if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
