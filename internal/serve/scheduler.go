@@ -299,73 +299,79 @@ func localKey(t target.Target) (key, home string) {
 // checks each. A server found before and not now is checked by its home
 // (reported down, with every port refused) until forget_after has passed.
 func (s *scheduler) localLoop(ctx context.Context, l fleet.Local) {
-	at := "local: all (" + l.At + ")"
 	for {
 		began := time.Now()
-		req := target.Request{Host: target.DefaultHost, Self: os.Getpid(), Getenv: s.getenv}
-		rctx, cancel := context.WithTimeout(ctx, l.Options().Deadline+resolveSlack)
-		found, notes, err := target.ResolveAll(rctx, req)
-		cancel()
-		if err != nil {
-			notes = append(notes, text.Lines(err)...)
-		}
-		now := time.Now()
-		type job struct {
-			e *entry
-			t *target.Target // nil: a server gone since, found again by its home
-		}
-		var jobs []job
-		seen := map[string]bool{}
-		s.mu.Lock()
-		s.localNotes = notes
-		for i, t := range found {
-			key, home := localKey(t)
-			if seen[key] {
-				continue // two JVMs of one home: the first stands for it
-			}
-			seen[key] = true
-			e, ok := s.entries[key]
-			if !ok || e.kind != kindLocal {
-				e = newEntry(key, at, kindLocal, fleet.Selector{CarbonHome: home}, l.Settings)
-				s.entries[key] = e
-			}
-			e.seen, e.home = now, home
-			jobs = append(jobs, job{e, &found[i]})
-		}
-		for key, e := range s.entries {
-			if e.kind != kindLocal || seen[key] {
-				continue
-			}
-			if e.home == "" || now.Sub(e.seen) > l.ForgetAfter {
-				delete(s.entries, key)
-				continue
-			}
-			jobs = append(jobs, job{e, nil})
-		}
-		s.mu.Unlock()
-		var g errgroup.Group
-		g.SetLimit(8)
-		for _, j := range jobs {
-			g.Go(func() error {
-				if j.t == nil {
-					j.e.refresh(ctx, s.checkSelector(j.e))
-					return nil
-				}
-				j.e.refresh(ctx, func(ctx context.Context) result {
-					ctx, cancel := context.WithTimeout(ctx, l.Options().Deadline+resolveSlack)
-					defer cancel()
-					return s.checkTarget(ctx, *j.t, l.Settings, began)
-				})
-				return nil
-			})
-		}
-		_ = g.Wait()
+		s.localOnce(ctx, l)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(max(0, l.Interval-time.Since(began))):
 		}
 	}
+}
+
+// localOnce finds the local servers once and checks each.
+func (s *scheduler) localOnce(ctx context.Context, l fleet.Local) {
+	at := "local: all (" + l.At + ")"
+	began := time.Now()
+	req := target.Request{Host: target.DefaultHost, Self: os.Getpid(), Getenv: s.getenv}
+	rctx, cancel := context.WithTimeout(ctx, l.Options().Deadline+resolveSlack)
+	found, notes, err := target.ResolveAll(rctx, req)
+	cancel()
+	if err != nil {
+		notes = append(notes, text.Lines(err)...)
+	}
+	now := time.Now()
+	type job struct {
+		e *entry
+		t *target.Target // nil: a server gone since, found again by its home
+	}
+	var jobs []job
+	seen := map[string]bool{}
+	s.mu.Lock()
+	s.localNotes = notes
+	for i, t := range found {
+		key, home := localKey(t)
+		if seen[key] {
+			continue // two JVMs of one home: the first stands for it
+		}
+		seen[key] = true
+		e, ok := s.entries[key]
+		if !ok || e.kind != kindLocal {
+			e = newEntry(key, at, kindLocal, fleet.Selector{CarbonHome: home}, l.Settings)
+			s.entries[key] = e
+		}
+		e.seen, e.home = now, home
+		jobs = append(jobs, job{e, &found[i]})
+	}
+	for key, e := range s.entries {
+		if e.kind != kindLocal || seen[key] {
+			continue
+		}
+		if e.home == "" || now.Sub(e.seen) > l.ForgetAfter {
+			delete(s.entries, key)
+			continue
+		}
+		jobs = append(jobs, job{e, nil})
+	}
+	s.mu.Unlock()
+	var g errgroup.Group
+	g.SetLimit(8)
+	for _, j := range jobs {
+		g.Go(func() error {
+			if j.t == nil {
+				j.e.refresh(ctx, s.checkSelector(j.e))
+				return nil
+			}
+			j.e.refresh(ctx, func(ctx context.Context) result {
+				ctx, cancel := context.WithTimeout(ctx, l.Options().Deadline+resolveSlack)
+				defer cancel()
+				return s.checkTarget(ctx, *j.t, l.Settings, began)
+			})
+			return nil
+		})
+	}
+	_ = g.Wait()
 }
 
 // views are the entries of the file and of local: all, in the file's

@@ -89,8 +89,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return ConfigError{err}
 	}
 	if cfg.WebConfigFile != "" {
-		if err := web.Validate(cfg.WebConfigFile); err != nil {
-			return ConfigError{fmt.Errorf("web config %s: %w", cfg.WebConfigFile, err)}
+		if err := ValidateWebConfig(cfg.WebConfigFile); err != nil {
+			return ConfigError{err}
 		}
 	}
 
@@ -174,6 +174,15 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Info("targets reloaded", "file", describe(cfg.TargetsFile), "targets", len(f.Targets), "local_all", f.Local != nil)
 		}
 	}
+}
+
+// ValidateWebConfig checks an exporter-toolkit web config file: its TLS
+// files and settings, its users' bcrypt hashes.
+func ValidateWebConfig(path string) error {
+	if err := web.Validate(path); err != nil {
+		return fmt.Errorf("web config %s: %w", path, err)
+	}
+	return nil
 }
 
 func describe(path string) string {
