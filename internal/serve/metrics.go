@@ -54,7 +54,7 @@ var (
 	descPortUp = prometheus.NewDesc(ns+"_port_up",
 		"1 when the port is there as expected: accepted (or answered, for UDP), the right protocol answered where checked, and held by the server.", portLabels, nil)
 	descPortState = prometheus.NewDesc(ns+"_port_state",
-		"What the dial found, one series per state, 1 for the current one: bound, refused, timeout, answered, silent, error, skipped.",
+		"What the dial found, as the state label: bound, refused, timeout, answered, silent, error or skipped; always 1. One series per port: a new state is a new series, and the old one goes stale.",
 		[]string{"target", "port", "proto", "state"}, nil)
 	descAnswerOK = prometheus.NewDesc(ns+"_port_answer_ok",
 		"1 when the port's protocol answered as its role demands (HTTP, TLS, LDAP, Kerberos, RMI); absent when not checked.", portLabels, nil)
@@ -65,9 +65,6 @@ var (
 	descCertExpiry = prometheus.NewDesc(ns+"_port_cert_expiry_timestamp_seconds",
 		"When the port's TLS certificate expires (NotAfter), Unix seconds.", portLabels, nil)
 )
-
-// portStates are every value of probe.State, in the order of the docs.
-var portStates = []probe.State{probe.Bound, probe.Refused, probe.Timeout, probe.Answered, probe.Silent, probe.Failed, probe.Skipped}
 
 var extraKinds = []struct{ proto, attribution string }{
 	{sockets.TCP, sockets.AttrJMX}, {sockets.TCP, sockets.AttrSyslog}, {sockets.TCP, sockets.AttrUnexplained},
@@ -155,9 +152,7 @@ func collectView(ch chan<- prometheus.Metric, v view) {
 			continue // nothing was dialled
 		}
 		gauge(ch, descPortUp, boolValue(res.Up()), key, port, proto)
-		for _, st := range portStates {
-			gauge(ch, descPortState, boolValue(res.State == st), key, port, proto, string(st))
-		}
+		gauge(ch, descPortState, 1, key, port, proto, string(res.State))
 		if res.State == probe.Skipped {
 			continue
 		}

@@ -1,0 +1,89 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/carbonprobe/carbonprobe/internal/fleet"
+)
+
+// fleet100 listens on 9 ports at each of 100 offsets (900 listeners that
+// accept and close) and returns a targets file of 100 targets of 9 ports.
+func fleet100(b *testing.B) *fleet.File {
+	b.Helper()
+	var doc strings.Builder
+	doc.WriteString("targets:\n")
+	for range 100 {
+		ports := make([]string, 9)
+		for j := range ports {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { ln.Close() })
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					c.Close()
+				}
+			}()
+			ports[j] = fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+		}
+		fmt.Fprintf(&doc, "  - {profile: none, ports: %q, interval: 10s}\n", strings.Join(ports, ","))
+	}
+	f, err := fleet.Parse([]byte(doc.String()), "bench.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
+// BenchmarkCycle100 is one round of the schedule: 100 targets of 9 ports
+// each, resolved and dialled within the dial budget.
+func BenchmarkCycle100(b *testing.B) {
+	f := fleet100(b)
+	for b.Loop() {
+		rep := CheckOnce(context.Background(), f, nil, DefaultDialBudget)
+		if err := rep.Err(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkScrape100 is one scrape of /metrics over 100 checked targets of
+// 9 ports: the metrics built from the cached reports and encoded. No dial.
+func BenchmarkScrape100(b *testing.B) {
+	f := fleet100(b)
+	sched := newScheduler(context.Background(), newBudget(0), nil, nil, 0)
+	rep := CheckOnce(context.Background(), f, nil, DefaultDialBudget)
+	for _, t := range rep.Targets {
+		e := newEntry(t.Key, t.At, kindFile, fleet.Selector{}, fleet.Settings{})
+		e.last = &result{report: t.Report, at: time.Now()}
+		sched.entries[t.Key] = e
+		sched.order = append(sched.order, t.Key)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(targetsCollector{views: func() []view { v, _ := sched.views(); return v }})
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	var size int
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		size = w.Body.Len()
+		_, _ = io.Copy(io.Discard, w.Body)
+	}
+	b.ReportMetric(float64(size), "bytes/scrape")
+}
