@@ -87,3 +87,40 @@ func BenchmarkScrape100(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/scrape")
 }
+
+// BenchmarkProbe9 is one /probe request for a target of 9 ports that the
+// file does not name, dialled at every request (--allow-any-target
+// --min-interval 0s): the handler, the check, the encoding.
+func BenchmarkProbe9(b *testing.B) {
+	ports := make([]string, 9)
+	for j := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		ports[j] = fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	}
+	reg := prometheus.NewRegistry()
+	sched := newScheduler(context.Background(), newBudget(0), nil, nil, 0)
+	h := &handlers{sched: sched, reg: reg, metrics: newExporterMetrics(reg, sched.budget, sched.counts), allowAny: true}
+	mux := h.mux()
+	req := httptest.NewRequest("GET", "/probe?target=127.0.0.1&ports="+strings.Join(ports, ","), nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}

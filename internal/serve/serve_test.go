@@ -142,6 +142,7 @@ func TestProbeBoundsAndRefusals(t *testing.T) {
 		{"target=127.0.0.1:9443", 400, "without a port"},
 		{"target=10.0.0.1&carbon_home=/opt/mi", 400, "carbon_home names a server on this host"},
 		{"target=127.0.0.1&carbon_home=opt", 400, "not an absolute path"},
+		{"target=127.0.0.1&ports=9443-9440", 400, "runs backwards"},
 		{"target=" + strings.Repeat("a", 5000), 400, "longer than 4096 bytes"},
 		{"target=" + strings.Repeat("a", 9000), 400, "longer than 8192 bytes"},
 	} {
@@ -160,11 +161,34 @@ func TestProbeBoundsAndRefusals(t *testing.T) {
 	}
 	_, body := get(t, x.url+"/metrics")
 	mfs := families(t, body)
-	if v, _ := value(mfs, "carbonprobe_exporter_probe_requests_total", map[string]string{"code": "400"}); v != 11 {
-		t.Errorf("400s counted %g, want 11", v)
+	if v, _ := value(mfs, "carbonprobe_exporter_probe_requests_total", map[string]string{"code": "400"}); v != 12 {
+		t.Errorf("400s counted %g, want 12", v)
 	}
 	if v, _ := value(mfs, "carbonprobe_exporter_probe_requests_total", map[string]string{"code": "403"}); v != 1 {
 		t.Errorf("403s counted %g, want 1", v)
+	}
+}
+
+// With --allow-any-target, /probe checks a target the file does not name,
+// at most once per --min-interval however many ask.
+func TestProbeAnyTarget(t *testing.T) {
+	l := testnet.Listen(t, "127.0.0.1:0")
+	down := testnet.Refused(t)
+	x := startExporter(t, Config{TargetsFile: writeFile(t, "targets.yaml", portsFile("1h", down)), AllowAnyTarget: true, MinInterval: time.Hour})
+	u := fmt.Sprintf("%s/probe?target=127.0.0.1&ports=%d", x.url, l.Port)
+	for range 5 {
+		code, body := get(t, u)
+		if code != 200 {
+			t.Fatalf("%d %s", code, body)
+		}
+		mfs := families(t, body)
+		if v, _ := value(mfs, "carbonprobe_port_up", map[string]string{"target": fmt.Sprintf("127.0.0.1 ports=%d", l.Port)}); v != 1 {
+			t.Fatalf("port not up:\n%s", body)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := l.PeerClosed(); n != 1 {
+		t.Errorf("5 /probe requests within --min-interval dialled %d times, want 1", n)
 	}
 }
 
