@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -609,10 +610,12 @@ func (r *reader) offsets(n *node) []value {
 	return out
 }
 
-var rangeRE = regexp.MustCompile(`^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$`)
+// The regular expressions are compiled at their first use, not at every
+// start of carbonprobe: most commands never read a targets file.
+var rangeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*(\d{1,5})\s*-\s*(\d{1,5})\s*$`) })
 
 func offsetRange(s string) (int, int, error) {
-	m := rangeRE.FindStringSubmatch(s)
+	m := rangeRE().FindStringSubmatch(s)
 	if m == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 && n <= expect.MaxPort {
 			return n, n, nil
@@ -632,7 +635,9 @@ func offsetRange(s string) (int, int, error) {
 
 // hostNameRE is a DNS name as RFC 1123 allows it (and an underscore, which
 // resolvers accept in practice).
-var hostNameRE = regexp.MustCompile(`^(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$`)
+var hostNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$`)
+})
 
 // NormalHost checks a host name or IP literal (an IPv6 one with or without
 // brackets) and returns its normal form: the address as Go prints it, a
@@ -645,7 +650,7 @@ func NormalHost(h string) (string, error) {
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.String(), nil
 	}
-	if s != "" && len(s) <= MaxHost && hostNameRE.MatchString(s) {
+	if s != "" && len(s) <= MaxHost && hostNameRE().MatchString(s) {
 		return strings.TrimSuffix(strings.ToLower(s), "."), nil
 	}
 	why := "a host name or an IP literal"
