@@ -1,3 +1,5 @@
+//go:build !noserve
+
 package command
 
 import (
@@ -14,18 +16,16 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/carbonprobe/carbonprobe/internal/fleet"
+	"github.com/carbonprobe/carbonprobe/internal/schedule"
 	"github.com/carbonprobe/carbonprobe/internal/serve"
-	"github.com/carbonprobe/carbonprobe/probe/render"
 )
 
-// The serve command's flags, and --targets, which check takes too.
+// The serve command's flags.
 var (
-	targetsFlag     = flag{name: "targets", env: "CARBONPROBE_TARGETS", usage: "a targets file (YAML or TOML, docs/targets.md): hosts x profiles x offsets x homes, or local: all"}
 	listenFlag      = flag{name: "listen", env: "CARBONPROBE_LISTEN", usage: "address to answer HTTP on", def: serve.DefaultListen}
 	webConfigFlag   = flag{name: "web.config.file", env: "CARBONPROBE_WEB_CONFIG_FILE", usage: "exporter-toolkit web config: TLS and basic auth for every endpoint (docs/deploy.md)"}
 	allowAnyFlag    = flag{name: "allow-any-target", env: "CARBONPROBE_ALLOW_ANY_TARGET", usage: "let /probe check targets the targets file does not name (an open prober can be pointed anywhere)", def: "false", boolean: true}
-	dialBudgetFlag  = flag{name: "dial-budget", env: "CARBONPROBE_DIAL_BUDGET", usage: "dials at once across all targets, at most", def: strconv.Itoa(serve.DefaultDialBudget)}
+	dialBudgetFlag  = flag{name: "dial-budget", env: "CARBONPROBE_DIAL_BUDGET", usage: "dials at once across all targets, at most", def: strconv.Itoa(schedule.DefaultDialBudget)}
 	minIntervalFlag = flag{name: "min-interval", env: "CARBONPROBE_MIN_INTERVAL", usage: "a /probe of a target the file does not name reuses a result younger than this (0s: check at every request)", def: serve.DefaultMinInterval.String()}
 	checkConfigFlag = flag{name: "check-config", env: "CARBONPROBE_CHECK_CONFIG", usage: "read the targets file and the web config, say what they hold, and exit: 0 good, 3 bad", def: "false", boolean: true}
 	healthcheckFlag = flag{name: "healthcheck", env: "CARBONPROBE_HEALTHCHECK", usage: "ask the exporter running on --listen for /readyz and exit 0 when ready, 1 when not (a HEALTHCHECK for images without curl)", def: "false", boolean: true}
@@ -155,41 +155,5 @@ func healthcheckAction(ctx context.Context, w io.Writer, cfg serve.Config) error
 		return verdictError{}
 	}
 	fmt.Fprintf(w, "ready: %s answered %s\n", url, resp.Status)
-	return nil
-}
-
-// checkTargets is check --targets: every target of the file once, one
-// report, exit 1 when any is unhealthy.
-func checkTargets(c *cli.Context, in *input, path string, out format, started time.Time) error {
-	for _, f := range append(append(targetFlags(), hostFlag, allFlag, strictExtrasFlag), probeFlags()...) {
-		if v := in.text(f); v.Origin != "" {
-			in.fail("%s with --targets: each target's settings come from the targets file", v.Origin)
-		}
-	}
-	if out.quiet {
-		in.fail("--targets writes text, json or junit")
-	}
-	if err := in.err(); err != nil {
-		return err
-	}
-	f, err := fleet.Load(path)
-	if err != nil {
-		return usageError{err}
-	}
-	rep := serve.CheckOnce(c.Context, f, in.getenv, serve.DefaultDialBudget)
-	switch out.kind {
-	case "json":
-		err = render.FleetJSON(c.App.Writer, rep)
-	case "junit":
-		err = render.FleetJUnit(c.App.Writer, rep, render.JUnitOptions{Timestamp: started})
-	default:
-		err = render.FleetText(c.App.Writer, rep, out.style())
-	}
-	if err != nil {
-		return err
-	}
-	if rep.Err() != nil {
-		return verdictError{}
-	}
 	return nil
 }

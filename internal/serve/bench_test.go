@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/carbonprobe/carbonprobe/internal/fleet"
+	"github.com/carbonprobe/carbonprobe/internal/schedule"
 )
 
 // fleet100 listens on 9 ports at each of 100 offsets (900 listeners that
@@ -55,7 +56,7 @@ func fleet100(b *testing.B) *fleet.File {
 func BenchmarkCycle100(b *testing.B) {
 	f := fleet100(b)
 	for b.Loop() {
-		rep := CheckOnce(context.Background(), f, nil, DefaultDialBudget)
+		rep := schedule.CheckOnce(context.Background(), f, nil, DefaultDialBudget)
 		if err := rep.Err(); err != nil {
 			b.Fatal(err)
 		}
@@ -66,16 +67,26 @@ func BenchmarkCycle100(b *testing.B) {
 // 9 ports: the metrics built from the cached reports and encoded. No dial.
 func BenchmarkScrape100(b *testing.B) {
 	f := fleet100(b)
-	sched := newScheduler(context.Background(), newBudget(0), nil, nil, 0)
-	rep := CheckOnce(context.Background(), f, nil, DefaultDialBudget)
-	for _, t := range rep.Targets {
-		e := newEntry(t.Key, t.At, kindFile, fleet.Selector{}, fleet.Settings{})
-		e.last = &result{report: t.Report, at: time.Now()}
-		sched.entries[t.Key] = e
-		sched.order = append(sched.order, t.Key)
+	sched := schedule.New(context.Background(), 0, nil, 0)
+	sched.Apply(f)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		views, _ := sched.Views()
+		checked := 0
+		for _, v := range views {
+			if v.Last != nil {
+				checked++
+			}
+		}
+		if checked == len(f.Targets) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d targets checked after 30s", checked, len(f.Targets))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(targetsCollector{views: func() []view { v, _ := sched.views(); return v }})
+	reg.MustRegister(targetsCollector{views: func() []schedule.View { v, _ := sched.Views(); return v }})
 	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	var size int
@@ -111,8 +122,8 @@ func BenchmarkProbe9(b *testing.B) {
 		ports[j] = fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 	}
 	reg := prometheus.NewRegistry()
-	sched := newScheduler(context.Background(), newBudget(0), nil, nil, 0)
-	h := &handlers{sched: sched, reg: reg, metrics: newExporterMetrics(reg, sched.budget, sched.counts), allowAny: true}
+	sched := schedule.New(context.Background(), 0, nil, 0)
+	h := &handlers{sched: sched, reg: reg, metrics: newExporterMetrics(reg, sched), allowAny: true}
 	mux := h.mux()
 	req := httptest.NewRequest("GET", "/probe?target=127.0.0.1&ports="+strings.Join(ports, ","), nil)
 	req.Header.Set("Accept-Encoding", "gzip")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/internal/fleet"
+	"github.com/carbonprobe/carbonprobe/internal/schedule"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 )
@@ -31,7 +32,7 @@ const (
 var probeParams = map[string]bool{"target": true, "profile": true, "offset": true, "carbon_home": true, "ports": true}
 
 type handlers struct {
-	sched      *scheduler
+	sched      *schedule.Scheduler
 	reg        *prometheus.Registry
 	metrics    *exporterMetrics
 	allowAny   bool
@@ -90,7 +91,7 @@ func (h *handlers) readyz(w http.ResponseWriter, r *http.Request) {
 	if !getOnly(w, r) {
 		return
 	}
-	f := h.sched.fleet()
+	f := h.sched.Fleet()
 	var buf bytes.Buffer
 	if err := render.FleetJSON(&buf, f); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -120,31 +121,30 @@ func (h *handlers) probe(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "%v", err)
 		return
 	}
-	e := h.sched.lookup(sel.Key())
+	e := h.sched.Lookup(sel.Key())
 	if e == nil && sel.CarbonHome != "" && sel.Profile == "" && sel.Offset == "" {
-		e = h.sched.lookup("local home=" + sel.CarbonHome) // a server local: all found
+		e = h.sched.Lookup("local home=" + sel.CarbonHome) // a server local: all found
 	}
-	var res *result
+	var res *schedule.Result
 	switch {
 	case e != nil:
-		res = h.sched.probeConfigured(r.Context(), e)
+		res = h.sched.ProbeConfigured(r.Context(), e)
 	case !h.allowAny:
 		fail(http.StatusForbidden, "target %q is not in the targets file: carbonprobe serve probes the targets it is given (--allow-any-target opens it to any)", sel.Key())
 		return
 	default:
-		res = h.sched.probeAdhoc(r.Context(), sel)
-		e = h.sched.adhocEntry(sel.Key())
+		res, e = h.sched.ProbeAdhoc(r.Context(), sel)
 	}
 	if res == nil || e == nil {
 		fail(http.StatusServiceUnavailable, "no result for %q within the request's time", sel.Key())
 		return
 	}
-	v := e.view()
-	if v.last == nil {
-		v.last = res
+	v := e.View()
+	if v.Last == nil {
+		v.Last = res
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(targetsCollector{views: func() []view { return []view{v} }})
+	reg.MustRegister(targetsCollector{views: func() []schedule.View { return []schedule.View{v} }})
 	h.metrics.probeRequests.WithLabelValues("200").Inc()
 	// One target's few kilobytes: gzip would cost more time than it saves
 	// on the way (a sixth of the request, measured), so /probe answers plain.

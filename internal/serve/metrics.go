@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/schedule"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/sockets"
 )
@@ -73,7 +74,7 @@ var extraKinds = []struct{ proto, attribution string }{
 
 // targetsCollector makes the targets' metrics from their latest results.
 type targetsCollector struct {
-	views func() []view
+	views func() []schedule.View
 }
 
 func (c targetsCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -101,24 +102,24 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
-func collectView(ch chan<- prometheus.Metric, v view) {
-	key := v.key
-	ch <- prometheus.MustNewConstMetric(descChecks, prometheus.CounterValue, float64(v.checks), key)
+func collectView(ch chan<- prometheus.Metric, v schedule.View) {
+	key := v.Key
+	ch <- prometheus.MustNewConstMetric(descChecks, prometheus.CounterValue, float64(v.Checks), key)
 	for _, stage := range []string{"resolve", "budget"} {
-		ch <- prometheus.MustNewConstMetric(descCheckErrors, prometheus.CounterValue, float64(v.errs[stage]), key, stage)
+		ch <- prometheus.MustNewConstMetric(descCheckErrors, prometheus.CounterValue, float64(v.Errs[stage]), key, stage)
 	}
-	r := v.last
+	r := v.Last
 	if r == nil {
 		return // not checked yet: no value rather than a false one
 	}
-	gauge(ch, descDuration, r.took.Seconds(), key)
-	gauge(ch, descTimestamp, float64(r.at.UnixNano())/float64(time.Second), key)
-	if r.report == nil {
+	gauge(ch, descDuration, r.Took.Seconds(), key)
+	gauge(ch, descTimestamp, float64(r.At.UnixNano())/float64(time.Second), key)
+	if r.Report == nil {
 		gauge(ch, descHealthy, 0, key)
-		gauge(ch, descProblems, float64(len(probe.FleetTarget{Err: r.err}.Problems())), key)
+		gauge(ch, descProblems, float64(len(probe.FleetTarget{Err: r.Err}.Problems())), key)
 		return
 	}
-	rep := r.report
+	rep := r.Report
 	t := rep.Target
 	spec := t.Spec
 	gauge(ch, descTargetInfo, 1, key, t.Host, spec.Profile, spec.Title, spec.Home, string(spec.Offset.Kind))
@@ -140,8 +141,8 @@ func collectView(ch chan<- prometheus.Metric, v view) {
 				gauge(ch, descRandom, float64(counts[[2]string{k.proto, k.attribution}]), key, k.proto, k.attribution)
 			}
 		}
-		if r.start > 0 {
-			gauge(ch, descServerStart, r.start, key)
+		if r.Start > 0 {
+			gauge(ch, descServerStart, r.Start, key)
 		}
 	}
 	for _, res := range rep.Results {
@@ -186,7 +187,7 @@ type exporterMetrics struct {
 	budgetWaitTime prometheus.CounterFunc
 }
 
-func newExporterMetrics(reg prometheus.Registerer, b *budget, counts func() map[string]int) *exporterMetrics {
+func newExporterMetrics(reg prometheus.Registerer, sched *schedule.Scheduler) *exporterMetrics {
 	m := &exporterMetrics{
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: ns + "_exporter_config_reloads_total",
 			Help: "Reloads of the targets file (SIGHUP), by result: success or failure (the old targets stay)."}, []string{"result"}),
@@ -199,9 +200,9 @@ func newExporterMetrics(reg prometheus.Registerer, b *budget, counts func() map[
 		budgetSize: prometheus.NewGauge(prometheus.GaugeOpts{Name: ns + "_exporter_dial_budget",
 			Help: "The most dials the exporter makes at once, across all targets (--dial-budget)."}),
 		budgetInUse: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ns + "_exporter_dial_budget_in_use",
-			Help: "Dial slots taken by checks now."}, func() float64 { return float64(b.inUse.Load()) }),
+			Help: "Dial slots taken by checks now."}, func() float64 { return float64(sched.DialsInUse()) }),
 		budgetWaitTime: prometheus.NewCounterFunc(prometheus.CounterOpts{Name: ns + "_exporter_dial_budget_wait_seconds_total",
-			Help: "Time checks spent waiting for dial slots, in all."}, func() float64 { return float64(b.waited.Load()) / float64(time.Second) }),
+			Help: "Time checks spent waiting for dial slots, in all."}, func() float64 { return sched.DialWait().Seconds() }),
 	}
 	for _, code := range []string{"200", "400", "403", "503"} {
 		m.probeRequests.WithLabelValues(code)
@@ -209,12 +210,12 @@ func newExporterMetrics(reg prometheus.Registerer, b *budget, counts func() map[
 	for _, res := range []string{"success", "failure"} {
 		m.reloads.WithLabelValues(res)
 	}
-	m.budgetSize.Set(float64(b.size))
+	m.budgetSize.Set(float64(sched.DialBudget()))
 	reg.MustRegister(m.reloads, m.reloadOK, m.reloadOKAt, m.probeRequests, m.budgetSize, m.budgetInUse, m.budgetWaitTime)
-	for _, kind := range []string{kindFile, kindLocal, kindAdhoc} {
+	for _, kind := range []string{schedule.KindFile, schedule.KindLocal, schedule.KindAdhoc} {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: ns + "_exporter_targets",
 			Help:        "Targets the exporter checks, by kind: file (named by the targets file), local (found by local: all), adhoc (/probe with --allow-any-target, remembered).",
-			ConstLabels: prometheus.Labels{"kind": kind}}, func() float64 { return float64(counts()[kind]) }))
+			ConstLabels: prometheus.Labels{"kind": kind}}, func() float64 { return float64(sched.Counts()[kind]) }))
 	}
 	return m
 }

@@ -28,12 +28,14 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/carbonprobe/carbonprobe/internal/fleet"
+	"github.com/carbonprobe/carbonprobe/internal/schedule"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // Defaults of the command's flags.
 const (
 	DefaultListen      = ":9421"
+	DefaultDialBudget  = schedule.DefaultDialBudget
 	DefaultMinInterval = 5 * time.Second
 	shutdownGrace      = 10 * time.Second
 )
@@ -96,17 +98,16 @@ func Run(ctx context.Context, cfg Config) error {
 
 	base, stop := context.WithCancel(context.WithoutCancel(ctx))
 	defer stop()
-	b := newBudget(cfg.DialBudget)
-	sched := newScheduler(base, b, log, cfg.Getenv, cfg.MinInterval)
+	sched := schedule.New(base, cfg.DialBudget, cfg.Getenv, cfg.MinInterval)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
-		targetsCollector{views: func() []view { v, _ := sched.views(); return v }},
+		targetsCollector{views: func() []schedule.View { v, _ := sched.Views(); return v }},
 	)
-	m := newExporterMetrics(reg, b, sched.counts)
-	sched.apply(file)
+	m := newExporterMetrics(reg, sched)
+	sched.Apply(file)
 	m.reloads.WithLabelValues("success").Inc()
 	m.reloadOK.Set(1)
 	m.reloadOKAt.SetToCurrentTime()
@@ -118,7 +119,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		stop()
-		sched.wait()
+		sched.Wait()
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	if cfg.Listening != nil {
@@ -145,14 +146,14 @@ func Run(ctx context.Context, cfg Config) error {
 			err := srv.Shutdown(sctx)
 			cancel()
 			stop()
-			sched.wait()
+			sched.Wait()
 			if err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
 			return nil
 		case err := <-served:
 			stop()
-			sched.wait()
+			sched.Wait()
 			if errors.Is(err, http.ErrServerClosed) {
 				return nil
 			}
@@ -167,7 +168,7 @@ func Run(ctx context.Context, cfg Config) error {
 				}
 				continue
 			}
-			sched.apply(f)
+			sched.Apply(f)
 			m.reloads.WithLabelValues("success").Inc()
 			m.reloadOK.Set(1)
 			m.reloadOKAt.SetToCurrentTime()

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package serve
+package schedule
 
 // startTime is not known off Linux.
 func startTime(int) float64 { return 0 }

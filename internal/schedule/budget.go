@@ -1,4 +1,4 @@
-package serve
+package schedule
 
 import (
 	"context"

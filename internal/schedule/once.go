@@ -1,4 +1,4 @@
-package serve
+package schedule
 
 import (
 	"context"
@@ -13,11 +13,11 @@ import (
 // local: all finds, within one dial budget, as the exporter does at each
 // interval: `carbonprobe check --targets`.
 func CheckOnce(ctx context.Context, f *fleet.File, getenv func(string) (string, bool), dialBudget int) probe.FleetReport {
-	s := newScheduler(ctx, newBudget(dialBudget), nil, getenv, 0)
+	s := New(ctx, dialBudget, getenv, 0)
 	s.file, s.local = f, f.Local
 	for _, t := range f.Targets {
 		key := t.Key()
-		s.entries[key] = newEntry(key, t.At, kindFile, t.Selector, t.Settings)
+		s.entries[key] = newEntry(key, t.At, KindFile, t.Selector, t.Settings)
 		s.order = append(s.order, key)
 	}
 	var g errgroup.Group
@@ -30,5 +30,5 @@ func CheckOnce(ctx context.Context, f *fleet.File, getenv func(string) (string, 
 		g.Go(func() error { s.localOnce(ctx, *f.Local); return nil })
 	}
 	_ = g.Wait()
-	return s.fleet()
+	return s.Fleet()
 }

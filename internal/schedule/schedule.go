@@ -1,9 +1,16 @@
-package serve
+// Package schedule checks the targets of a targets file, each on its own
+// interval, finds the servers of local: all again at every interval, and
+// keeps each target's latest result: what carbonprobe serve answers every
+// scrape and probe from, without dialling. Every check takes its dials from
+// one dial budget (an x/sync semaphore) shared by all targets. CheckOnce
+// checks a whole file once (check --targets).
+//
+// It imports no metrics library: check --targets uses it in every build.
+package schedule
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -23,9 +30,9 @@ import (
 // Kinds of entry: named by the targets file, found by its local: all, or
 // asked for by a /probe request that the file does not name.
 const (
-	kindFile  = "file"
-	kindLocal = "local"
-	kindAdhoc = "adhoc"
+	KindFile  = "file"
+	KindLocal = "local"
+	KindAdhoc = "adhoc"
 )
 
 // resolveSlack is what a check may take beyond its probe deadline: finding
@@ -33,44 +40,44 @@ const (
 const resolveSlack = 5 * time.Second
 
 // result is one finished check of an entry.
-type result struct {
-	report *probe.Report // nil when the check could not run
-	err    error         // why it could not run
-	stage  string        // where it stopped: "resolve" or "budget"
-	at     time.Time     // when it finished
-	took   time.Duration // resolving the target and the check
-	start  float64       // the server process's start, Unix seconds; 0 when unknown
+type Result struct {
+	Report *probe.Report // nil when the check could not run
+	Err    error         // why it could not run
+	Stage  string        // where it stopped: "resolve" or "budget"
+	At     time.Time     // when it finished
+	Took   time.Duration // resolving the target and the check
+	Start  float64       // the server process's start, Unix seconds; 0 when unknown
 }
 
 // entry is one target the exporter checks, with its latest result: every
 // scrape reads this, and never dials.
-type entry struct {
+type Entry struct {
 	key  string
 	at   string // where it was named: "targets.yaml:12", "local: all (targets.yaml:20)", "/probe"
 	kind string
 	sel  fleet.Selector
 	set  fleet.Settings
-	home string // kindLocal: the server's home, to find it again after it stops
+	home string // KindLocal: the server's home, to find it again after it stops
 
 	cancel context.CancelFunc // its schedule; nil for adhoc entries
 
 	mu       sync.Mutex
-	last     *result
+	last     *Result
 	inflight chan struct{}
 	checks   uint64
 	errs     map[string]uint64
-	seen     time.Time // kindLocal: when local: all last found the server
-	used     time.Time // kindAdhoc: when a /probe last asked for it
+	seen     time.Time // KindLocal: when local: all last found the server
+	used     time.Time // KindAdhoc: when a /probe last asked for it
 }
 
-func newEntry(key, at, kind string, sel fleet.Selector, set fleet.Settings) *entry {
-	return &entry{key: key, at: at, kind: kind, sel: sel, set: set, errs: map[string]uint64{}}
+func newEntry(key, at, kind string, sel fleet.Selector, set fleet.Settings) *Entry {
+	return &Entry{key: key, at: at, kind: kind, sel: sel, set: set, errs: map[string]uint64{}}
 }
 
 // refresh runs check unless a check of the entry runs already; then it
 // waits for that one (or for ctx). Concurrent callers share one check, so
 // that scrapes and requests never multiply dials.
-func (e *entry) refresh(ctx context.Context, check func(context.Context) result) *result {
+func (e *Entry) refresh(ctx context.Context, check func(context.Context) Result) *Result {
 	e.mu.Lock()
 	if ch := e.inflight; ch != nil {
 		e.mu.Unlock()
@@ -88,8 +95,8 @@ func (e *entry) refresh(ctx context.Context, check func(context.Context) result)
 	e.mu.Lock()
 	e.last = &r
 	e.checks++
-	if r.err != nil {
-		e.errs[r.stage]++
+	if r.Err != nil {
+		e.errs[r.Stage]++
 	}
 	e.inflight = nil
 	e.mu.Unlock()
@@ -97,35 +104,35 @@ func (e *entry) refresh(ctx context.Context, check func(context.Context) result)
 	return &r
 }
 
-func (e *entry) latest() *result {
+func (e *Entry) latest() *Result {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.last
 }
 
 // view is what a scrape reads of an entry: a copy, taken under its lock.
-type view struct {
-	key, at, kind string
-	last          *result
-	checks        uint64
-	errs          map[string]uint64
+type View struct {
+	Key, At, Kind string
+	Last          *Result // nil before the first check has ended
+	Checks        uint64
+	Errs          map[string]uint64 // checks that could not run, by stage
 }
 
-func (e *entry) view() view {
+func (e *Entry) View() View {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	errs := make(map[string]uint64, len(e.errs))
 	for k, v := range e.errs {
 		errs[k] = v
 	}
-	return view{key: e.key, at: e.at, kind: e.kind, last: e.last, checks: e.checks, errs: errs}
+	return View{Key: e.key, At: e.at, Kind: e.kind, Last: e.last, Checks: e.checks, Errs: errs}
 }
 
 // fleetTarget is the entry as a fleet report's target.
-func (v view) fleetTarget() probe.FleetTarget {
-	ft := probe.FleetTarget{Key: v.key, At: v.at}
-	if r := v.last; r != nil {
-		ft.Report, ft.Err, ft.Checked = r.report, r.err, r.at
+func (v View) fleetTarget() probe.FleetTarget {
+	ft := probe.FleetTarget{Key: v.Key, At: v.At}
+	if r := v.Last; r != nil {
+		ft.Report, ft.Err, ft.Checked = r.Report, r.Err, r.At
 	}
 	return ft
 }
@@ -133,10 +140,9 @@ func (v view) fleetTarget() probe.FleetTarget {
 // scheduler checks every target of the targets file at its interval, finds
 // the local servers again at every interval of local: all, keeps each
 // entry's latest result, and answers /probe requests from them.
-type scheduler struct {
+type Scheduler struct {
 	getenv      func(string) (string, bool)
 	budget      *budget
-	log         *slog.Logger
 	minInterval time.Duration
 	adhocSet    fleet.Settings
 	maxAdhoc    int
@@ -146,25 +152,29 @@ type scheduler struct {
 
 	mu         sync.RWMutex
 	file       *fleet.File
-	entries    map[string]*entry // kindFile and kindLocal
-	order      []string          // kindFile keys in the file's order
+	entries    map[string]*Entry // KindFile and KindLocal
+	order      []string          // KindFile keys in the file's order
 	local      *fleet.Local
 	stopLocal  context.CancelFunc
 	localNotes []string
-	adhoc      map[string]*entry
+	adhoc      map[string]*Entry
 }
 
-func newScheduler(base context.Context, b *budget, log *slog.Logger, getenv func(string) (string, bool), minInterval time.Duration) *scheduler {
+// New makes a scheduler whose checks end with base and share one dial
+// budget of dialBudget dials at once (DefaultDialBudget when below 1).
+// minInterval is how long an ad-hoc target's result is reused.
+func New(base context.Context, dialBudget int, getenv func(string) (string, bool), minInterval time.Duration) *Scheduler {
+	b := newBudget(dialBudget)
 	set := fleet.Settings{Interval: max(minInterval, fleet.MinInterval), Timeout: probe.DefaultTimeout, CertWarn: fleet.DefaultCertWarn}
 	set.Deadline = set.Timeout + time.Second
-	return &scheduler{getenv: getenv, budget: b, log: log, minInterval: minInterval, adhocSet: set, maxAdhoc: 1024,
-		base: base, entries: map[string]*entry{}, adhoc: map[string]*entry{}}
+	return &Scheduler{getenv: getenv, budget: b, minInterval: minInterval, adhocSet: set, maxAdhoc: 1024,
+		base: base, entries: map[string]*Entry{}, adhoc: map[string]*Entry{}}
 }
 
 // apply makes the file the scheduler's: new targets start, removed ones
 // stop, targets whose settings changed restart on the new ones; a target
 // kept keeps its latest result, so a reload never empties a scrape.
-func (s *scheduler) apply(f *fleet.File) {
+func (s *Scheduler) Apply(f *fleet.File) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	keep := map[string]bool{}
@@ -175,7 +185,7 @@ func (s *scheduler) apply(f *fleet.File) {
 		s.order = append(s.order, key)
 		old, ok := s.entries[key]
 		switch {
-		case ok && old.kind == kindFile && old.set == t.Settings:
+		case ok && old.kind == KindFile && old.set == t.Settings:
 			old.at = t.At
 			continue
 		case ok:
@@ -183,7 +193,7 @@ func (s *scheduler) apply(f *fleet.File) {
 				old.cancel()
 			}
 		}
-		e := newEntry(key, t.At, kindFile, t.Selector, t.Settings)
+		e := newEntry(key, t.At, KindFile, t.Selector, t.Settings)
 		if ok {
 			e.last, e.checks, e.errs = old.last, old.checks, old.errs
 		}
@@ -191,7 +201,7 @@ func (s *scheduler) apply(f *fleet.File) {
 		s.start(e)
 	}
 	for key, e := range s.entries {
-		if e.kind == kindFile && !keep[key] {
+		if e.kind == KindFile && !keep[key] {
 			if e.cancel != nil {
 				e.cancel()
 			}
@@ -204,7 +214,7 @@ func (s *scheduler) apply(f *fleet.File) {
 			s.stopLocal = nil
 		}
 		for key, e := range s.entries {
-			if e.kind == kindLocal {
+			if e.kind == KindLocal {
 				delete(s.entries, key)
 			}
 		}
@@ -232,7 +242,7 @@ func sameLocal(a, b *fleet.Local) bool {
 // its interval (at most 2 s, so a new exporter is ready soon), so that
 // targets listed together are not all dialled at the same instant, then one
 // check per interval.
-func (s *scheduler) start(e *entry) {
+func (s *Scheduler) start(e *Entry) {
 	ctx, cancel := context.WithCancel(s.base)
 	e.cancel = cancel
 	s.wg.Add(1)
@@ -257,28 +267,28 @@ func (s *scheduler) start(e *entry) {
 // checkSelector checks an entry named by a selector: resolved again at
 // every check, through the one resolver, so that a server that restarted
 // (a new pid) or changed its offset is followed.
-func (s *scheduler) checkSelector(e *entry) func(context.Context) result {
-	return func(ctx context.Context) result {
+func (s *Scheduler) checkSelector(e *Entry) func(context.Context) Result {
+	return func(ctx context.Context) Result {
 		ctx, cancel := context.WithTimeout(ctx, e.set.Options().Deadline+resolveSlack)
 		defer cancel()
 		began := time.Now()
 		t, err := target.Resolve(ctx, e.sel.Request(e.at, s.getenv))
 		if err != nil {
-			return result{err: err, stage: "resolve", at: time.Now(), took: time.Since(began)}
+			return Result{Err: err, Stage: "resolve", At: time.Now(), Took: time.Since(began)}
 		}
 		return s.checkTarget(ctx, t, e.set, began)
 	}
 }
 
-func (s *scheduler) checkTarget(ctx context.Context, t target.Target, set fleet.Settings, began time.Time) result {
+func (s *Scheduler) checkTarget(ctx context.Context, t target.Target, set fleet.Settings, began time.Time) Result {
 	rep, err := s.budget.check(ctx, t, set.Options())
 	if err != nil {
-		return result{err: fmt.Errorf("no dial slot came free before the check's deadline (the dial budget is %d at once): %v", s.budget.size, err),
-			stage: "budget", at: time.Now(), took: time.Since(began)}
+		return Result{Err: fmt.Errorf("no dial slot came free before the check's deadline (the dial budget is %d at once): %v", s.budget.size, err),
+			Stage: "budget", At: time.Now(), Took: time.Since(began)}
 	}
-	r := result{report: &rep, at: time.Now(), took: time.Since(began)}
+	r := Result{Report: &rep, At: time.Now(), Took: time.Since(began)}
 	if t.Server != nil {
-		r.start = startTime(t.Server.PID)
+		r.Start = startTime(t.Server.PID)
 	}
 	return r
 }
@@ -298,7 +308,7 @@ func localKey(t target.Target) (key, home string) {
 // localLoop finds every Carbon server on this host at every interval and
 // checks each. A server found before and not now is checked by its home
 // (reported down, with every port refused) until forget_after has passed.
-func (s *scheduler) localLoop(ctx context.Context, l fleet.Local) {
+func (s *Scheduler) localLoop(ctx context.Context, l fleet.Local) {
 	for {
 		began := time.Now()
 		s.localOnce(ctx, l)
@@ -311,7 +321,7 @@ func (s *scheduler) localLoop(ctx context.Context, l fleet.Local) {
 }
 
 // localOnce finds the local servers once and checks each.
-func (s *scheduler) localOnce(ctx context.Context, l fleet.Local) {
+func (s *Scheduler) localOnce(ctx context.Context, l fleet.Local) {
 	at := "local: all (" + l.At + ")"
 	began := time.Now()
 	req := target.Request{Host: target.DefaultHost, Self: os.Getpid(), Getenv: s.getenv}
@@ -323,7 +333,7 @@ func (s *scheduler) localOnce(ctx context.Context, l fleet.Local) {
 	}
 	now := time.Now()
 	type job struct {
-		e *entry
+		e *Entry
 		t *target.Target // nil: a server gone since, found again by its home
 	}
 	var jobs []job
@@ -337,15 +347,15 @@ func (s *scheduler) localOnce(ctx context.Context, l fleet.Local) {
 		}
 		seen[key] = true
 		e, ok := s.entries[key]
-		if !ok || e.kind != kindLocal {
-			e = newEntry(key, at, kindLocal, fleet.Selector{CarbonHome: home}, l.Settings)
+		if !ok || e.kind != KindLocal {
+			e = newEntry(key, at, KindLocal, fleet.Selector{CarbonHome: home}, l.Settings)
 			s.entries[key] = e
 		}
 		e.seen, e.home = now, home
 		jobs = append(jobs, job{e, &found[i]})
 	}
 	for key, e := range s.entries {
-		if e.kind != kindLocal || seen[key] {
+		if e.kind != KindLocal || seen[key] {
 			continue
 		}
 		if e.home == "" || now.Sub(e.seen) > l.ForgetAfter {
@@ -363,7 +373,7 @@ func (s *scheduler) localOnce(ctx context.Context, l fleet.Local) {
 				j.e.refresh(ctx, s.checkSelector(j.e))
 				return nil
 			}
-			j.e.refresh(ctx, func(ctx context.Context) result {
+			j.e.refresh(ctx, func(ctx context.Context) Result {
 				ctx, cancel := context.WithTimeout(ctx, l.Options().Deadline+resolveSlack)
 				defer cancel()
 				return s.checkTarget(ctx, *j.t, l.Settings, began)
@@ -376,31 +386,31 @@ func (s *scheduler) localOnce(ctx context.Context, l fleet.Local) {
 
 // views are the entries of the file and of local: all, in the file's
 // order, then the local servers by key.
-func (s *scheduler) views() ([]view, []string) {
+func (s *Scheduler) Views() ([]View, []string) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]view, 0, len(s.entries))
+	out := make([]View, 0, len(s.entries))
 	for _, key := range s.order {
 		if e, ok := s.entries[key]; ok {
-			out = append(out, e.view())
+			out = append(out, e.View())
 		}
 	}
 	var local []string
 	for key, e := range s.entries {
-		if e.kind == kindLocal {
+		if e.kind == KindLocal {
 			local = append(local, key)
 		}
 	}
 	sort.Strings(local)
 	for _, key := range local {
-		out = append(out, s.entries[key].view())
+		out = append(out, s.entries[key].View())
 	}
 	return out, slices.Clone(s.localNotes)
 }
 
 // fleet is the latest report of every entry of the file and of local: all.
-func (s *scheduler) fleet() probe.FleetReport {
-	views, notes := s.views()
+func (s *Scheduler) Fleet() probe.FleetReport {
+	views, notes := s.Views()
 	f := probe.FleetReport{Notes: notes}
 	for _, v := range views {
 		f.Targets = append(f.Targets, v.fleetTarget())
@@ -412,14 +422,14 @@ func (s *scheduler) fleet() probe.FleetReport {
 	return f
 }
 
-func (s *scheduler) hasLocal() bool {
+func (s *Scheduler) hasLocal() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.local != nil
 }
 
 // lookup returns the entry of the file or of local: all with this key.
-func (s *scheduler) lookup(key string) *entry {
+func (s *Scheduler) Lookup(key string) *Entry {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.entries[key]
@@ -427,7 +437,7 @@ func (s *scheduler) lookup(key string) *entry {
 
 // probe answers a /probe request for a configured entry: its latest result,
 // or, before its first check has ended, that check (shared).
-func (s *scheduler) probeConfigured(ctx context.Context, e *entry) *result {
+func (s *Scheduler) ProbeConfigured(ctx context.Context, e *Entry) *Result {
 	if r := e.latest(); r != nil {
 		return r
 	}
@@ -438,7 +448,7 @@ func (s *scheduler) probeConfigured(ctx context.Context, e *entry) *result {
 // (--allow-any-target): a result younger than --min-interval is served
 // again, else the target is checked now. Concurrent requests share one
 // check; at most maxAdhoc such targets are remembered.
-func (s *scheduler) probeAdhoc(ctx context.Context, sel fleet.Selector) *result {
+func (s *Scheduler) ProbeAdhoc(ctx context.Context, sel fleet.Selector) (*Result, *Entry) {
 	key := sel.Key()
 	s.mu.Lock()
 	e, ok := s.adhoc[key]
@@ -446,27 +456,27 @@ func (s *scheduler) probeAdhoc(ctx context.Context, sel fleet.Selector) *result 
 		if len(s.adhoc) >= s.maxAdhoc {
 			s.evictAdhoc()
 		}
-		e = newEntry(key, "/probe", kindAdhoc, sel, s.adhocSet)
+		e = newEntry(key, "/probe", KindAdhoc, sel, s.adhocSet)
 		s.adhoc[key] = e
 	}
 	e.used = time.Now()
 	s.mu.Unlock()
-	if r := e.latest(); r != nil && time.Since(r.at) < s.minInterval {
-		return r
+	if r := e.latest(); r != nil && time.Since(r.At) < s.minInterval {
+		return r, e
 	}
-	return e.refresh(s.detached(ctx, e.set), s.checkSelector(e))
+	return e.refresh(s.detached(ctx, e.set), s.checkSelector(e)), e
 }
 
 // adhocEntry is the remembered ad-hoc target with this key, if any.
-func (s *scheduler) adhocEntry(key string) *entry {
+func (s *Scheduler) AdhocEntry(key string) *Entry {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.adhoc[key]
 }
 
 // evictAdhoc forgets the ad-hoc target asked for least recently; s.mu held.
-func (s *scheduler) evictAdhoc() {
-	var oldest *entry
+func (s *Scheduler) evictAdhoc() {
+	var oldest *Entry
 	for _, e := range s.adhoc {
 		if oldest == nil || e.used.Before(oldest.used) {
 			oldest = e
@@ -480,22 +490,28 @@ func (s *scheduler) evictAdhoc() {
 // detached is the context of a check a request started: it ends with the
 // exporter or the check's own deadline, not with the request, since other
 // requests may be waiting for the same check.
-func (s *scheduler) detached(_ context.Context, set fleet.Settings) context.Context {
+func (s *Scheduler) detached(_ context.Context, set fleet.Settings) context.Context {
 	ctx, cancel := context.WithTimeout(s.base, set.Options().Deadline+resolveSlack)
 	context.AfterFunc(ctx, cancel)
 	return ctx
 }
 
 // counts are the number of entries of each kind.
-func (s *scheduler) counts() map[string]int {
+func (s *Scheduler) Counts() map[string]int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	c := map[string]int{kindFile: 0, kindLocal: 0, kindAdhoc: len(s.adhoc)}
+	c := map[string]int{KindFile: 0, KindLocal: 0, KindAdhoc: len(s.adhoc)}
 	for _, e := range s.entries {
 		c[e.kind]++
 	}
 	return c
 }
 
-// stop ends every schedule and waits for the checks under way.
-func (s *scheduler) wait() { s.wg.Wait() }
+// DialBudget is the most dials at once; DialsInUse the slots taken now;
+// DialWait the time checks spent waiting for slots, in all.
+func (s *Scheduler) DialBudget() int         { return int(s.budget.size) }
+func (s *Scheduler) DialsInUse() int         { return int(s.budget.inUse.Load()) }
+func (s *Scheduler) DialWait() time.Duration { return time.Duration(s.budget.waited.Load()) }
+
+// Wait waits for every schedule and check to end, once base has ended.
+func (s *Scheduler) Wait() { s.wg.Wait() }
