@@ -467,13 +467,6 @@ func (s *Scheduler) ProbeAdhoc(ctx context.Context, sel fleet.Selector) (*Result
 	return e.refresh(s.detached(ctx, e.set), s.checkSelector(e)), e
 }
 
-// adhocEntry is the remembered ad-hoc target with this key, if any.
-func (s *Scheduler) AdhocEntry(key string) *Entry {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.adhoc[key]
-}
-
 // evictAdhoc forgets the ad-hoc target asked for least recently; s.mu held.
 func (s *Scheduler) evictAdhoc() {
 	var oldest *Entry
