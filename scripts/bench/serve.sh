@@ -9,7 +9,8 @@
 # 2. /probe beside Debian's blackbox_exporter, request by request
 #    (scripts/bench/probebench): carbonprobe's /probe of one 9-port target
 #    dialled at every request (--allow-any-target --min-interval 0s) against
-#    blackbox's tcp_connect of one of those ports; carbonprobe's /probe of a
+#    blackbox's tcp_connect of one of those ports, and the same 9 ports
+#    named by the targets file (answered from the latest check); carbonprobe's /probe of a
 #    configured Carbon-like server (its cached check) and of the same server
 #    dialled and verified at every request (TLS, HTTP, JRMP) against
 #    blackbox's http_2xx on its HTTP port.
@@ -124,7 +125,11 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
   [ "$status" -eq 10 ] || { echo "serve.sh: the Carbon-like server did not start" >&2; exit 1; }
 done
 [ -n "$offset" ] || { echo "serve.sh: no free offset" >&2; exit 1; }
-printf 'targets:\n  - {profile: carbon, offset: %d, interval: 10s}\n' "$offset" >"$out/targets-carbon.yaml"
+nine=$(seq -s, "$listening" 200 $((listening + 1600)))
+# The same 9 ports in the file (listed backwards, so that its key differs
+# from the ad-hoc target's): /probe answers it from its latest check.
+nine_back=$(seq -s, $((listening + 1600)) -200 "$listening")
+printf 'targets:\n  - {profile: carbon, offset: %d, interval: 10s}\n  - {ports: "%s", interval: 10s}\n' "$offset" "$nine_back" >"$out/targets-carbon.yaml"
 port=$(free_port)
 "$cp" serve --targets "$out/targets-carbon.yaml" --listen "127.0.0.1:$port" --allow-any-target --min-interval 0s 2>"$out/serve-probe.log" &
 pids+=($!)
@@ -142,17 +147,17 @@ prometheus-blackbox-exporter --config.file="$out/blackbox.yml" --web.listen-addr
 pids+=($!)
 wait_http "http://127.0.0.1:$port/healthz"
 wait_http "http://127.0.0.1:$bport/-/healthy"
-nine=$(seq -s, "$listening" 200 $((listening + 1600)))
 http_port=$((9763 + offset))
 sleep 3 # the configured target's first check
 cp_nine="http://127.0.0.1:$port/probe?target=127.0.0.1&ports=$nine"
+cp_nine_cached="http://127.0.0.1:$port/probe?target=127.0.0.1&ports=$nine_back"
 bb_tcp="http://127.0.0.1:$bport/probe?target=127.0.0.1:$listening&module=tcp_connect"
 cp_cached="http://127.0.0.1:$port/probe?target=127.0.0.1&profile=carbon&offset=$offset"
 cp_verify="http://127.0.0.1:$port/probe?target=localhost&profile=carbon&offset=$offset"
 bb_http="http://127.0.0.1:$bport/probe?target=http://127.0.0.1:$http_port/&module=http_2xx"
 for r in $(seq "$ROUNDS"); do
   echo "round $r, paired, $N requests each:" | tee -a "$out/probe.txt"
-  "$out/probebench" -n "$N" "$cp_nine" "$bb_tcp" | tee -a "$out/probe.txt"
+  "$out/probebench" -n "$N" "$cp_nine" "$cp_nine_cached" "$bb_tcp" | tee -a "$out/probe.txt"
   "$out/probebench" -n "$((N / 4))" "$cp_cached" "$cp_verify" "$bb_http" | tee -a "$out/probe.txt"
 done
 echo "results in $out"
