@@ -30,6 +30,15 @@ func (r Report) Err() error {
 			errs = multierror.Append(errs, err)
 		}
 	}
+	for _, s := range r.Signals {
+		if s.Asked && !s.OK {
+			means := ""
+			if s.Signal.Means != "" {
+				means = " (" + s.Signal.Kind + " means " + s.Signal.Means + ")"
+			}
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s%s", s.Label(), s.Detail, means))
+		}
+	}
 	return errs.ErrorOrNil()
 }
 
@@ -95,6 +104,9 @@ func (r Report) Warnings() []string {
 	var out []string
 	out = append(out, r.Notes...)
 	out = append(out, r.Target.Notes...)
+	if l := r.StartLog; l != nil && !l.Started {
+		out = append(out, fmt.Sprintf("log %s: %s", l.Path, l.Detail))
+	}
 	out = append(out, r.OwnerNotes...)
 	for _, res := range r.Results {
 		if res.Conflict != "" && res.Port.Need != expect.Required {

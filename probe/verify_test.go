@@ -208,3 +208,43 @@ func BenchmarkVerifyCarbonLike(b *testing.B) {
 		}
 	}
 }
+
+// TestReadinessSignal: a Micro Integrator whose CApps failed answers every
+// port, HTTP included, but its readiness endpoint says 500: the check fails
+// on the product's own word, and is ready only when that word is yes.
+func TestReadinessSignal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		props  map[string]string
+		level  Level
+		health bool
+	}{
+		{"CApps deployed", nil, LevelReady, true},
+		{"a CApp failed", map[string]string{"carbonlike.faultyCapps": "orders,billing"}, LevelAnswering, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := carbonlike.Start(t, carbonlike.Options{Profile: "mi", Props: tc.props})
+			spec, err := expect.Resolve(expect.Input{Profile: expect.Text{Value: "mi", Origin: "test"}, Offset: expect.Text{Value: fmt.Sprint(srv.Offset), Origin: "test"},
+				JavaOpts: expect.Text{Value: "-DenableReadinessProbe=true -DenableLivenessProbe=true -DenableManagementApi=true", Origin: "test"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec.Signals = []expect.Signal{{Kind: "readiness", Port: "internal-http", Expect: expect.HTTPExpect{Path: "/healthz"}, Means: "every CApp is deployed"}}
+			rep := Check(context.Background(), target.Target{Spec: spec, Host: "127.0.0.1"}, Options{Timeout: 5 * time.Second})
+			if rep.Healthy() != tc.health || rep.Level() != tc.level {
+				t.Fatalf("healthy %v, level %s; want %v, %s:\n%v", rep.Healthy(), rep.Level(), tc.health, tc.level, rep.Err())
+			}
+			if len(rep.Signals) != 1 || !rep.Signals[0].Asked || rep.Signals[0].Number != srv.Ports["internal-http"] {
+				t.Fatalf("signals %+v", rep.Signals)
+			}
+			if !tc.health {
+				want := fmt.Sprintf(`readiness /healthz on internal-http %d/tcp: HTTP/1.1 500 Internal Server Error at /healthz, Server: WSO2 Carbon Server, not 2xx or 3xx: {"version":"4.2.0","status": "not ready, faulty CAPPs detected", "Faulty CAPPs" : ["orders","billing"]} (readiness means every CApp is deployed)`,
+					srv.Ports["internal-http"])
+				if err := rep.Err(); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v\nwant %s", err, want)
+				}
+			}
+		})
+	}
+}

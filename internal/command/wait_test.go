@@ -90,7 +90,7 @@ func TestWaitRunsTheCommandOnceReadyAndPassesItsExitCode(t *testing.T) {
 	if stdout != "from the command\n" {
 		t.Errorf("stdout %q, want only the command's output", stdout)
 	}
-	for _, want := range []string{"HEALTHY: 1 of 1 required ports up", "READY: ready after", fmt.Sprintf("%d/tcp: refused: nothing listens", port), fmt.Sprintf("%d/tcp up", port)} {
+	for _, want := range []string{"HEALTHY (bound: listeners only, no protocol checked): 1 of 1 required ports up", "READY: ready after", fmt.Sprintf("%d/tcp: refused: nothing listens", port), fmt.Sprintf("%d/tcp up", port)} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

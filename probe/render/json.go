@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
@@ -128,6 +129,7 @@ type jsonResult struct {
 	Conflict  string      `json:"conflict,omitempty"`
 	Queue     *jsonQueue  `json:"accept_queue,omitempty"`
 	CutShort  bool        `json:"cut_short,omitempty"`
+	Level     string      `json:"level"`
 }
 
 type jsonQueue struct {
@@ -211,13 +213,66 @@ type jsonAnswer struct {
 	Fields   map[string]string `json:"fields,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
 	TookMS   float64           `json:"took_ms"`
+	// The numbers among the fields, as numbers.
+	StatusCode *int `json:"status_code,omitempty"`
+	DaysLeft   *int `json:"days_left,omitempty"`
 }
 
 func answerJSON(a *probe.Answer) *jsonAnswer {
 	if a == nil {
 		return nil
 	}
-	return &jsonAnswer{a.Protocol, a.OK, a.Detail, a.Seen, a.Fields, a.Warnings, ms(a.Took)}
+	return &jsonAnswer{a.Protocol, a.OK, a.Detail, a.Seen, a.Fields, a.Warnings, ms(a.Took),
+		number(a.Fields["status_code"]), number(a.Fields["days_left"])}
+}
+
+// number reads a field that holds a whole number; nil when it holds none.
+func number(s string) *int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil
+	}
+	return &n
+}
+
+type jsonSignal struct {
+	Kind      string  `json:"kind"`
+	Port      string  `json:"port"`
+	Number    int     `json:"number"`
+	Path      string  `json:"path"`
+	Asked     bool    `json:"asked"`
+	OK        bool    `json:"ok"`
+	Status    int     `json:"status_code,omitempty"`
+	Detail    string  `json:"detail"`
+	LatencyMS float64 `json:"latency_ms"`
+	Means     string  `json:"means,omitempty"`
+	Source    string  `json:"source,omitempty"`
+}
+
+func signalsJSON(ss []probe.SignalResult) []jsonSignal {
+	out := make([]jsonSignal, len(ss))
+	for i, s := range ss {
+		path := s.Signal.Expect.Path
+		if path == "" {
+			path = "/"
+		}
+		out[i] = jsonSignal{s.Signal.Kind, s.Signal.Port, s.Number, path, s.Asked, s.OK, s.Status, s.Detail, ms(s.Latency), s.Signal.Means, s.Signal.Source}
+	}
+	return out
+}
+
+type jsonStartLog struct {
+	Path    string `json:"path"`
+	Started bool   `json:"started"`
+	Line    string `json:"line,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+func startLogJSON(l *probe.StartLog) *jsonStartLog {
+	if l == nil {
+		return nil
+	}
+	return &jsonStartLog{l.Path, l.Started, l.Line, l.Detail}
 }
 
 // CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
@@ -270,6 +325,9 @@ type jsonCheck struct {
 	Warnings  []string       `json:"warnings"`
 	Discovery *jsonDiscovery `json:"discovery,omitempty"`
 	Extras    []jsonExtra    `json:"extras,omitempty"`
+	Level     string         `json:"level"`
+	Signals   []jsonSignal   `json:"signals"`
+	StartLog  *jsonStartLog  `json:"start_log,omitempty"`
 }
 
 func checkDoc(rep probe.Report) jsonCheck {
@@ -277,7 +335,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
 		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer),
-			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue), r.CutShort}
+			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue), r.CutShort, string(r.Level())}
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {
@@ -293,7 +351,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	}
 	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Target.Host, spec.Profile, spec.Title, spec.Offset,
 		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings,
-		discoveryJSON(rep.Target), extrasJSON(rep.Extras)}
+		discoveryJSON(rep.Target), extrasJSON(rep.Extras), string(rep.Level()), signalsJSON(rep.Signals), startLogJSON(rep.StartLog)}
 }
 
 // ms is a duration in milliseconds, to the microsecond.

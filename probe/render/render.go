@@ -161,6 +161,7 @@ func CheckText(w io.Writer, rep probe.Report, st Style) error {
 		t.add(append(row, plain(detail))...)
 	}
 	ew.table(t, st)
+	writeSignals(ew, rep, st)
 	writeRandom(ew, rep, st)
 	writeVerdict(ew, rep, st)
 	return ew.err
@@ -219,6 +220,35 @@ func pinFor(spec expect.Spec, attribution string) string {
 	return ""
 }
 
+// writeSignals lists what the product's own readiness and liveness
+// endpoints said, and its log's start line.
+func writeSignals(ew *errWriter, rep probe.Report, st Style) {
+	if len(rep.Signals) == 0 && rep.StartLog == nil {
+		return
+	}
+	ew.printf("%s\n", st.paint("THE PRODUCT'S OWN WORD", bold))
+	for _, s := range rep.Signals {
+		verdict := "yes"
+		switch {
+		case !s.Asked:
+			verdict = "not asked"
+		case !s.OK:
+			verdict = st.paint("no", red)
+		}
+		ew.printf("  %s: %s: %s\n", s.Label(), verdict, s.Detail)
+		if s.Signal.Means != "" {
+			ew.printf("    a yes means %s [%s]\n", s.Signal.Means, s.Signal.Source)
+		}
+	}
+	if l := rep.StartLog; l != nil {
+		if l.Started {
+			ew.printf("  log: %s (%s)\n", l.Line, l.Path)
+		} else {
+			ew.printf("  log: %s (%s)\n", l.Detail, l.Path)
+		}
+	}
+}
+
 func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 	var required, up int
 	for _, r := range rep.Results {
@@ -237,10 +267,29 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 			ew.printf("  - %s\n", l)
 		}
 	} else {
-		ew.printf("%s: %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), up, required, elapsed)
+		ew.printf("%s (%s): %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), levelText(rep), up, required, elapsed)
 	}
 	for _, wmsg := range rep.Warnings() {
 		ew.printf("  warning: %s\n", wmsg)
+	}
+}
+
+// levelText says how far the server is up, and on what evidence.
+func levelText(rep probe.Report) string {
+	switch l := rep.Level(); l {
+	case probe.LevelReady:
+		return "ready: the product says so"
+	case probe.LevelAnswering:
+		for _, s := range rep.Signals {
+			if s.Signal.Kind == "readiness" {
+				return "answering"
+			}
+		}
+		return "answering; this product has no readiness endpoint here"
+	case probe.LevelBound:
+		return "bound: listeners only, no protocol checked"
+	default:
+		return string(l)
 	}
 }
 

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/logtail"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
 	"github.com/carbonprobe/carbonprobe/target"
@@ -750,7 +751,7 @@ func (w *waiter) gone(g *target.Gone) Result {
 	case g.LogPath == "":
 		ex.LogErr = "the server's home is unknown, so is its log (give --carbon-home)"
 	default:
-		lines, err := Tail(g.LogPath, w.opt.LogLines)
+		lines, err := logtail.Tail(g.LogPath, w.opt.LogLines)
 		if err != nil {
 			ex.LogErr = err.Error()
 		}
