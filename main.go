@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/jmxdiag"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
@@ -170,12 +170,7 @@ func noArgs(c *cli.Context) error {
 	return usageError{fmt.Errorf("%s: unexpected argument %q (this command takes flags only)", c.Command.Name, first)}
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func version() string { return buildinfo.Get().Detail() }
 
 // flags builds the flag sets and reads them back. Every flag has an
 // environment variable; values are read as text and checked together, so

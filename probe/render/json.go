@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/probe"
 )
 
@@ -100,10 +101,11 @@ func PortsJSON(w io.Writer, spec expect.Spec) error {
 		docs[i] = jsonDocs(d)
 	}
 	return writeJSON(w, struct {
-		Schema string `json:"schema"`
+		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
 		jsonSpec
 		Docs []jsonDocs `json:"docs"`
-	}{PortsSchema, specJSON(spec), docs})
+	}{PortsSchema, buildinfo.Get(), specJSON(spec), docs})
 }
 
 type jsonResult struct {
@@ -195,7 +197,12 @@ func answerJSON(a *probe.Answer) *jsonAnswer {
 }
 
 // CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
-func CheckJSON(w io.Writer, rep probe.Report) error { return writeJSON(w, checkDoc(rep)) }
+func CheckJSON(w io.Writer, rep probe.Report) error {
+	doc := checkDoc(rep)
+	g := buildinfo.Get()
+	doc.Generator = &g
+	return writeJSON(w, doc)
+}
 
 // CheckAllJSON writes the reports of every Carbon server on a host and the
 // ports two of them claim (schema carbonprobe/check-all/v1).
@@ -214,12 +221,13 @@ func CheckAllJSON(w io.Writer, all probe.HostReport) error {
 	}
 	return writeJSON(w, struct {
 		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
 		Healthy   bool           `json:"healthy"`
 		Servers   []jsonCheck    `json:"servers"`
 		Conflicts []jsonConflict `json:"conflicts"`
 		Problems  []string       `json:"problems"`
 		Notes     []string       `json:"notes,omitempty"`
-	}{CheckAllSchema, len(problems) == 0, docs, conflicts, problems, all.Notes})
+	}{CheckAllSchema, buildinfo.Get(), len(problems) == 0, docs, conflicts, problems, all.Notes})
 }
 
 type jsonConflict struct {
@@ -229,21 +237,24 @@ type jsonConflict struct {
 }
 
 type jsonCheck struct {
-	Schema    string         `json:"schema"`
-	Verdict   string         `json:"verdict"`
-	Healthy   bool           `json:"healthy"`
-	Host      string         `json:"host"`
-	Profile   string         `json:"profile"`
-	Title     string         `json:"title"`
-	Offset    jsonOffset     `json:"offset"`
-	TimeoutMS float64        `json:"timeout_ms"`
-	ElapsedMS float64        `json:"elapsed_ms"`
-	Ports     []jsonResult   `json:"ports"`
-	Random    []jsonRandom   `json:"random"`
-	Problems  []string       `json:"problems"`
-	Warnings  []string       `json:"warnings"`
-	Discovery *jsonDiscovery `json:"discovery,omitempty"`
-	Extras    []jsonExtra    `json:"extras,omitempty"`
+	Schema string `json:"schema"`
+	// Generator is the build that wrote the document: only on a document of
+	// its own, not on each server of check --all.
+	Generator *buildinfo.Info `json:"generator,omitempty"`
+	Verdict   string          `json:"verdict"`
+	Healthy   bool            `json:"healthy"`
+	Host      string          `json:"host"`
+	Profile   string          `json:"profile"`
+	Title     string          `json:"title"`
+	Offset    jsonOffset      `json:"offset"`
+	TimeoutMS float64         `json:"timeout_ms"`
+	ElapsedMS float64         `json:"elapsed_ms"`
+	Ports     []jsonResult    `json:"ports"`
+	Random    []jsonRandom    `json:"random"`
+	Problems  []string        `json:"problems"`
+	Warnings  []string        `json:"warnings"`
+	Discovery *jsonDiscovery  `json:"discovery,omitempty"`
+	Extras    []jsonExtra     `json:"extras,omitempty"`
 }
 
 func checkDoc(rep probe.Report) jsonCheck {
@@ -265,7 +276,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	if len(problems) > 0 {
 		verdict = "unhealthy"
 	}
-	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Host, spec.Profile, spec.Title, spec.Offset,
+	return jsonCheck{CheckSchema, nil, verdict, len(problems) == 0, rep.Host, spec.Profile, spec.Title, spec.Offset,
 		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings,
 		discoveryJSON(rep.Discovery), extrasJSON(rep.Extras)}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 )
 
@@ -90,6 +91,7 @@ func WriteJSON(w io.Writer, r Result) error {
 	}
 	doc := struct {
 		Schema      string          `json:"schema"`
+		Generator   buildinfo.Info  `json:"generator"`
 		Ready       bool            `json:"ready"`
 		Reason      Reason          `json:"reason"`
 		Detail      string          `json:"detail"`
@@ -100,7 +102,7 @@ func WriteJSON(w io.Writer, r Result) error {
 		Server      *jsonServer     `json:"server"`
 		Exit        *jsonExit       `json:"exit"`
 		Check       json.RawMessage `json:"check"`
-	}{Schema: Schema, Ready: r.Reason == Ready, Reason: r.Reason, Detail: r.Detail, ElapsedMS: ms(r.Elapsed),
+	}{Schema: Schema, Generator: buildinfo.Get(), Ready: r.Reason == Ready, Reason: r.Reason, Detail: r.Detail, ElapsedMS: ms(r.Elapsed),
 		TimeoutMS: ms(r.Timeout), Dials: r.Dials, QuickChecks: r.Gates, Check: check.Bytes()}
 	if s := r.Server; s != nil {
 		doc.Server = &jsonServer{s.PID, s.What, s.LogPath, r.Watch}
