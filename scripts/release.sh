@@ -44,10 +44,11 @@ fi
 
 # build OUT: every target from a fresh export of the commit into OUT.
 build() {
-  local out=$1 src
+  local out src
+  mkdir -p "$1"
+  out=$(cd "$1" && pwd)
   src=$(mktemp -d "${TMPDIR:-/tmp}/carbonprobe-src.XXXXXX")
   git archive HEAD | tar -x -C "$src"
-  mkdir -p "$out"
   local pkg=github.com/carbonprobe/carbonprobe/internal/buildinfo
   local ldflags="-s -w -buildid= -X $pkg.Version=$version -X $pkg.Commit=$commit -X $pkg.Date=$date"
   local target
