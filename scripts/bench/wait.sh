@@ -46,7 +46,7 @@ out=scripts/bench/out/$stamp
 mkdir -p "$out/logs" "$out/bin" "$CACHE/bin"
 
 echo "wait.sh: building carbonprobe (static, as released) and the fixture" >&2
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/carbonprobe" .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o "$out/bin/carbonprobe" .
 go build -o "$out/bin/delayed" ./scripts/bench/delayed
 
 # install_go_peer NAME MODULE VERSION PACKAGE [NOSUMDB]: a scratch module, so
