@@ -11,7 +11,7 @@ import (
 )
 
 // The benchmarks here time the whole process, start-up included, as the
-// peers in shared/research/bench-peers.md were timed: build the binary once,
+// peers in docs/performance.md were timed: build the binary once,
 // then exec `carbonprobe check` per iteration against loopback listeners.
 // Peak memory is not taken here: a child that Go starts shares the test
 // process's memory until its exec, and the kernel carries that high-water

@@ -37,7 +37,7 @@ func productsDoc() string {
 
 Generated from the profiles (` + "`expect/profiles/*.toml`" + `) by
 ` + "`go test ./expect -run TestProductsDoc -update-docs`" + `: edit the profiles, not this page.
-Facts and citations: shared/research/wso2-ports.md.
+Facts and citations: [wso2-ports.md](wso2-ports.md).
 
 Given ` + "`--carbon-home`" + `, carbonprobe picks the profile from the home: the start
 scripts (` + "`bin/micro-integrator.sh`, `bin/integrator.sh`, `bin/api-manager.sh`" + `, ...),

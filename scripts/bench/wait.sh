@@ -7,7 +7,7 @@
 # readings on this host. The fixture refuses for DELAY seconds, then listens
 # on every port. Run n starts the waiter frac(n*0.618) s after the fixture, so
 # the runs sample the poll phase of 1 s and 100 ms intervals evenly
-# (shared/research/bench-peers.md, section c, does the same).
+# (as a benchmark of waiters must: their poll phase would otherwise be fixed).
 #
 #   scripts/bench/wait.sh                       # every peer, RUNS=10
 #   RUNS=20 PEERS='carbonprobe devtcp-fast' scripts/bench/wait.sh
