@@ -2,6 +2,8 @@ package kdccheck
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,11 +19,11 @@ import (
 func TestASReqAsGokrb5BuildsIt(t *testing.T) {
 	for _, client := range []string{"carbonprobe-probe-0123456789ab", "kadmin/admin"} {
 		now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-		ours, err := encodeASReq("EXAMPLE.ORG", splitName(client), now, 123456789)
+		ours, err := encodeASReq("EXAMPLE.ORG", strings.Split(client, "/"), now, 123456789)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cname := types.PrincipalName{NameType: nametype.KRB_NT_PRINCIPAL, NameString: splitName(client)}
+		cname := types.PrincipalName{NameType: nametype.KRB_NT_PRINCIPAL, NameString: strings.Split(client, "/")}
 		req, err := messages.NewASReqForTGT("EXAMPLE.ORG", config.New(), cname)
 		if err != nil {
 			t.Fatal(err)
@@ -35,18 +37,6 @@ func TestASReqAsGokrb5BuildsIt(t *testing.T) {
 			t.Errorf("%s:\nours   % x\ngokrb5 % x", client, ours, theirs)
 		}
 	}
-}
-
-func splitName(s string) []string {
-	var out []string
-	start := 0
-	for i := range len(s) {
-		if s[i] == '/' {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
 }
 
 // A KRB-ERROR that gokrb5 encodes reads back field for field.
@@ -78,7 +68,7 @@ func TestErrorNamesAsGokrb5(t *testing.T) {
 	for code := int32(-1); code < 80; code++ {
 		name, desc := errorName(code)
 		want := errorcode.Lookup(code)
-		if name == "error code "+itoa(code) {
+		if name == "error code "+strconv.Itoa(int(code)) {
 			if want[0] == '(' {
 				t.Errorf("%d: gokrb5 knows %q", code, want)
 			}
@@ -88,14 +78,4 @@ func TestErrorNamesAsGokrb5(t *testing.T) {
 			t.Errorf("%d: %q, %q; gokrb5 %q", code, name, desc, want)
 		}
 	}
-}
-
-func itoa(n int32) string {
-	if n < 0 {
-		return "-" + itoa(-n)
-	}
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
