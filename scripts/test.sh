@@ -31,8 +31,19 @@ for target in linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do
   CGO_ENABLED=0 GOOS=${target%/*} GOARCH=${target#*/} go build -tags urfave_cli_no_docs -o /dev/null .
 done
 echo "cross-builds: linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 build"
+# Then what a user does with a release: check the sums, unpack, ask the version.
 if git rev-parse --verify -q HEAD >/dev/null; then
   TARGETS=linux/amd64 scripts/release.sh --check ci >/dev/null
+  (
+    cd dist/ci
+    sha256sum -c --quiet SHA256SUMS
+    tar -xzf carbonprobe_ci_linux_amd64.tar.gz
+    version=$(./carbonprobe_ci_linux_amd64/carbonprobe --version)
+    case $version in
+      "carbonprobe version ci (commit $(git rev-parse --short=7 HEAD), built "*) echo "release archive: $version" ;;
+      *) echo "the release archive's binary says: $version" >&2; exit 1 ;;
+    esac
+  )
   rm -rf dist/ci
 fi
 go test -race -count=1 -timeout 20m ./...
