@@ -40,7 +40,7 @@ if git rev-parse --verify -q HEAD >/dev/null; then
     tar -xzf carbonprobe_ci_linux_amd64.tar.gz
     version=$(./carbonprobe_ci_linux_amd64/carbonprobe --version)
     case $version in
-      "carbonprobe version ci (commit $(git rev-parse --short=7 HEAD), built "*) echo "release archive: $version" ;;
+      "carbonprobe version ci (commit $(git rev-parse HEAD | cut -c1-7), built "*) echo "release archive: $version" ;;
       *) echo "the release archive's binary says: $version" >&2; exit 1 ;;
     esac
   )
