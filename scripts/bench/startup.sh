@@ -62,17 +62,20 @@ until grep -q '^ready' "$out/delayed.log"; do sleep 0.05; done
   echo "bash: $BASH_VERSION"
 } | tee "$out/machine.txt"
 
-base=()
+base=() base9=() base2000=()
 if [ -n "${BASE:-}" ]; then
   base=("base-version=$BASE --version")
+  base9=("base-check-9=$BASE check --no-verify --ports $nine --timeout 2s")
+  base2000=("base-check-2000=$BASE check --no-verify --ports $scale --timeout 30s")
 fi
-echo "== start-up and 9 ports ($RUNS rounds)" | tee -a "$out/summary.md"
-"$out/pair" -n "$RUNS" -warmup 20 "hello=$out/hello" "version=$out/carbonprobe --version" "${base[@]}" \
-  "bash-9=bash $out/devtcp.sh 127.0.0.1 ${nine//,/ }" \
-  "check-9=$out/carbonprobe check --no-verify --ports $nine --timeout 2s" | tee -a "$out/summary.md"
+echo "== start-up ($RUNS rounds)" | tee -a "$out/summary.md"
+"$out/pair" -n "$RUNS" -warmup 20 "hello=$out/hello" "version=$out/carbonprobe --version" "${base[@]}" | tee -a "$out/summary.md"
+echo "== 9 ports ($RUNS rounds)" | tee -a "$out/summary.md"
+"$out/pair" -n "$RUNS" -warmup 20 "bash-9=bash $out/devtcp.sh 127.0.0.1 ${nine//,/ }" \
+  "check-9=$out/carbonprobe check --no-verify --ports $nine --timeout 2s" "${base9[@]}" | tee -a "$out/summary.md"
 echo "== 2,000 ports ($RUNS2000 rounds)" | tee -a "$out/summary.md"
 "$out/pair" -n "$RUNS2000" -warmup 3 "bash-2000=bash $out/devtcp.sh 127.0.0.1 ${scale//,/ }" \
-  "check-2000=$out/carbonprobe check --no-verify --ports $scale --timeout 30s" | tee -a "$out/summary.md"
+  "check-2000=$out/carbonprobe check --no-verify --ports $scale --timeout 30s" "${base2000[@]}" | tee -a "$out/summary.md"
 
 # Package initialisation, median of INITRUNS starts, the costliest first.
 for _ in $(seq "$INITRUNS"); do GODEBUG=inittrace=1 "$out/carbonprobe" --version 2>&1 >/dev/null; done >"$out/inittrace.txt"
