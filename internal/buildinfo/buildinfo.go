@@ -41,6 +41,11 @@ var (
 // Get returns the build's identity: the -X values where set, else what the
 // go command stamped, else "devel".
 func Get() Info {
+	if Version != "" && Commit != "" && Date != "" {
+		// A release build: nothing to read back from the binary (which
+		// would parse its whole module list at every start).
+		return Info{Version: strings.TrimPrefix(Version, "v"), Commit: Commit, Date: Date}
+	}
 	readOnce.Do(func() {
 		stamped = Info{}
 		if bi, ok := read(); ok {
