@@ -39,7 +39,8 @@ Generated from the profiles (` + "`expect/profiles/*.toml`" + `) by
 ` + "`go test ./expect -run TestProductsDoc -update-docs`" + `: edit the profiles, not this page.
 Every row cites the product source that decides it: the repository, the
 commit of the copy read (` + "`wso2/carbon-kernel@07b7a62:...`" + `), the file and, for a
-configuration file, its line (` + "`carbon.xml:135`" + `); for code, the class and method.
+configuration file, its line (` + "`carbon.xml:135`" + `); for code, the class and method. Facts and citations beyond the
+rows: [wso2-ports.md](wso2-ports.md).
 
 Given ` + "`--carbon-home`" + `, carbonprobe picks the profile from the home: the start
 scripts (` + "`bin/micro-integrator.sh`, `bin/integrator.sh`, `bin/api-manager.sh`, `bin/gateway.sh`, `bin/traffic-manager.sh`, `bin/api-cp.sh`" + `, ...),

@@ -14,11 +14,36 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/carbonprobe .
+# urfave_cli_no_docs: every build leaves out the CLI library's man page and
+# Markdown generator (README "Install").
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe .
 size=$(stat -c %s bin/carbonprobe)
 echo "static binary: $size bytes"
 if [ "$size" -ge 12000000 ]; then
   echo "the static binary is past its 12 MB budget (docs/deploy.md)" >&2
   exit 1
+fi
+# Every release target builds from this work tree (docs/platforms.md says
+# what works where); then the release procedure itself: two builds of the
+# commit, in two folders, the second with an empty build cache, must give the
+# same archive.
+for target in linux/arm64 darwin/amd64 darwin/arm64 windows/amd64; do
+  CGO_ENABLED=0 GOOS=${target%/*} GOARCH=${target#*/} go build -tags urfave_cli_no_docs -o /dev/null .
+done
+echo "cross-builds: linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 build"
+# Then what a user does with a release: check the sums, unpack, ask the version.
+if git rev-parse --verify -q HEAD >/dev/null; then
+  TARGETS=linux/amd64 scripts/release.sh --check ci >/dev/null
+  (
+    cd dist/ci
+    sha256sum -c --quiet SHA256SUMS
+    tar -xzf carbonprobe_ci_linux_amd64.tar.gz
+    version=$(./carbonprobe_ci_linux_amd64/carbonprobe --version)
+    case $version in
+      "carbonprobe ci (commit $(git rev-parse HEAD | cut -c1-7), built "*) echo "release archive: $version" ;;
+      *) echo "the release archive's binary says: $version" >&2; exit 1 ;;
+    esac
+  )
+  rm -rf dist/ci
 fi
 go test -race -count=1 -timeout 20m ./...

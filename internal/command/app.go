@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/urfave/cli/v2"
 
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -65,6 +65,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv En
 
 // New builds the application: wiring only, the commands are in their own files.
 func New(stdout, stderr io.Writer, getenv Env) *cli.App {
+	// urfave/cli prints "NAME version VERSION"; the build's own line says it
+	// once, with its commit and date.
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, buildinfo.Get().String()) }
 	app := &cli.App{
 		Name:    "carbonprobe",
 		Usage:   "check the ports of a WSO2 Carbon server: bound, by that server, for its port offset",
@@ -122,12 +125,7 @@ func noArgs(c *cli.Context) error {
 	return usageError{fmt.Errorf("%s: unexpected argument %s (this command takes flags only)", c.Command.Name, short(first))}
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func version() string { return buildinfo.Get().Detail() }
 
 // resolve asks for the target; a request that is bad (a flag, a file, a
 // server that cannot be told from another) is a usage problem, reported

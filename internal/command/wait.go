@@ -5,17 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/carbonprobe/carbonprobe/internal/supervise"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 	"github.com/carbonprobe/carbonprobe/probe/wait"
@@ -175,48 +172,15 @@ func commandExitCode(err error) (int, bool) {
 	return 0, false
 }
 
-// runCommand runs the command after --, forwards SIGINT, SIGTERM and SIGHUP to
-// it (in a container carbonprobe may be PID 1, the only process a stop
-// reaches), and returns its exit status: 128+N when signal N ended it, as a
-// shell reports it; 127 when it cannot be found, 126 when it cannot run.
+// runCommand runs the command after -- under internal/supervise: in its own
+// process group, every stop signal forwarded to the group, orphans reaped
+// when carbonprobe is PID 1 (a container's entrypoint), and its exit code
+// passed through: 128+N when signal N ended it, 127 when it cannot be found,
+// 126 when it cannot run.
 func runCommand(args []string, stdout, stderr io.Writer) error {
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	sigs := make(chan os.Signal, 8)
-	// Before the start, so that no signal falls between the two.
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
-		code := 126
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			code = 127
-		}
-		fmt.Fprintf(stderr, "carbonprobe: wait: cannot run %s: %v\n", args[0], err)
-		return commandExit{code}
-	}
-	done := make(chan struct{})
-	forwarded := make(chan struct{})
-	go func() {
-		defer close(forwarded)
-		for {
-			select {
-			case s := <-sigs:
-				_ = cmd.Process.Signal(s)
-			case <-done:
-				return
-			}
-		}
-	}()
-	err := cmd.Wait()
-	close(done)
-	<-forwarded
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return commandExit{128 + int(ws.Signal())}
-	}
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
-		fmt.Fprintf(stderr, "carbonprobe: wait: %s: %v\n", args[0], err)
-		code = 1
+	code, err := supervise.Run(args, supervise.Options{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "carbonprobe: wait: %v\n", err)
 	}
 	if code == 0 {
 		return nil

@@ -359,7 +359,7 @@ func ignored(t *testing.T, sig syscall.Signal) bool {
 func buildCarbonprobe(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "carbonprobe")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../..")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "urfave_cli_no_docs", "-o", bin, "../..")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

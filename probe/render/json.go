@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/target"
@@ -110,13 +111,14 @@ func PortsJSON(w io.Writer, tg target.Target) error {
 		notes = []string{}
 	}
 	return writeJSON(w, struct {
-		Schema string `json:"schema"`
+		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
 		jsonSpec
 		Docs      []jsonDocs     `json:"docs"`
 		Discovery *jsonDiscovery `json:"discovery,omitempty"`
 		Missing   string         `json:"missing,omitempty"`
 		Target    []string       `json:"target_notes"`
-	}{PortsSchema, specJSON(spec), docs, discoveryJSON(tg), tg.Missing, notes})
+	}{PortsSchema, buildinfo.Get(), specJSON(spec), docs, discoveryJSON(tg), tg.Missing, notes})
 }
 
 type jsonResult struct {
@@ -276,7 +278,12 @@ func startLogJSON(l *probe.StartLog) *jsonStartLog {
 }
 
 // CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
-func CheckJSON(w io.Writer, rep probe.Report) error { return writeJSON(w, checkDoc(rep)) }
+func CheckJSON(w io.Writer, rep probe.Report) error {
+	doc := checkDoc(rep)
+	g := buildinfo.Get()
+	doc.Generator = &g
+	return writeJSON(w, doc)
+}
 
 // CheckAllJSON writes the reports of every Carbon server on a host and the
 // ports two of them claim (schema carbonprobe/check-all/v1).
@@ -295,12 +302,13 @@ func CheckAllJSON(w io.Writer, all probe.HostReport) error {
 	}
 	return writeJSON(w, struct {
 		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
 		Healthy   bool           `json:"healthy"`
 		Servers   []jsonCheck    `json:"servers"`
 		Conflicts []jsonConflict `json:"conflicts"`
 		Problems  []string       `json:"problems"`
 		Notes     []string       `json:"notes,omitempty"`
-	}{CheckAllSchema, len(problems) == 0, docs, conflicts, problems, all.Notes})
+	}{CheckAllSchema, buildinfo.Get(), len(problems) == 0, docs, conflicts, problems, all.Notes})
 }
 
 type jsonConflict struct {
@@ -310,24 +318,27 @@ type jsonConflict struct {
 }
 
 type jsonCheck struct {
-	Schema    string         `json:"schema"`
-	Verdict   string         `json:"verdict"`
-	Healthy   bool           `json:"healthy"`
-	Host      string         `json:"host"`
-	Profile   string         `json:"profile"`
-	Title     string         `json:"title"`
-	Offset    jsonOffset     `json:"offset"`
-	TimeoutMS float64        `json:"timeout_ms"`
-	ElapsedMS float64        `json:"elapsed_ms"`
-	Ports     []jsonResult   `json:"ports"`
-	Random    []jsonRandom   `json:"random"`
-	Problems  []string       `json:"problems"`
-	Warnings  []string       `json:"warnings"`
-	Discovery *jsonDiscovery `json:"discovery,omitempty"`
-	Extras    []jsonExtra    `json:"extras,omitempty"`
-	Level     string         `json:"level"`
-	Signals   []jsonSignal   `json:"signals"`
-	StartLog  *jsonStartLog  `json:"start_log,omitempty"`
+	Schema string `json:"schema"`
+	// Generator is the build that wrote the document: only on a document of
+	// its own, not on each server of check --all.
+	Generator *buildinfo.Info `json:"generator,omitempty"`
+	Verdict   string          `json:"verdict"`
+	Healthy   bool            `json:"healthy"`
+	Host      string          `json:"host"`
+	Profile   string          `json:"profile"`
+	Title     string          `json:"title"`
+	Offset    jsonOffset      `json:"offset"`
+	TimeoutMS float64         `json:"timeout_ms"`
+	ElapsedMS float64         `json:"elapsed_ms"`
+	Ports     []jsonResult    `json:"ports"`
+	Random    []jsonRandom    `json:"random"`
+	Problems  []string        `json:"problems"`
+	Warnings  []string        `json:"warnings"`
+	Discovery *jsonDiscovery  `json:"discovery,omitempty"`
+	Extras    []jsonExtra     `json:"extras,omitempty"`
+	Level     string          `json:"level"`
+	Signals   []jsonSignal    `json:"signals"`
+	StartLog  *jsonStartLog   `json:"start_log,omitempty"`
 }
 
 func checkDoc(rep probe.Report) jsonCheck {
@@ -349,7 +360,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	if len(problems) > 0 {
 		verdict = "unhealthy"
 	}
-	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Target.Host, spec.Profile, spec.Title, spec.Offset,
+	return jsonCheck{CheckSchema, nil, verdict, len(problems) == 0, rep.Target.Host, spec.Profile, spec.Title, spec.Offset,
 		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings,
 		discoveryJSON(rep.Target), extrasJSON(rep.Extras), string(rep.Level()), signalsJSON(rep.Signals), startLogJSON(rep.StartLog)}
 }
