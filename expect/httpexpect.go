@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // maxHTTPPath bounds a path to request; a longer one is a mistake.
 const maxHTTPPath = 1024
 
-var statusRE = regexp.MustCompile(`^[1-5](xx|[0-9]{2})$`)
+var statusRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-5](xx|[0-9]{2})$`) })
 
 // check says what is wrong with an HTTP expectation for a port of role, all
 // at once; nil when it is sound. The one rule for --ports, --expect and the
@@ -29,7 +30,7 @@ func (h *HTTPExpect) check(role Role) []string {
 		out = append(out, fmt.Sprintf("path %q: no spaces or control characters (encode them as %%20 ...)", short(p)))
 	}
 	for _, s := range h.Status {
-		if !statusRE.MatchString(strings.TrimSpace(s)) {
+		if !statusRE().MatchString(strings.TrimSpace(s)) {
 			out = append(out, fmt.Sprintf("status %q: want a class (2xx) or a code (204)", short(s)))
 		}
 	}

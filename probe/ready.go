@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
@@ -191,11 +192,13 @@ type StartLog struct {
 // carbon-kernel's StartupFinalizerServiceComponent.printInfo ("WSO2 Carbon
 // started in N sec", every Carbon 4 product), Micro Integrator's
 // StartupFinalizer ("WSO2 Micro Integrator started in N.NN seconds").
-var startedLine = regexp.MustCompile(`WSO2 (Carbon|Micro Integrator) started in [0-9.]+ (sec|seconds)\b`)
+var startedLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`WSO2 (Carbon|Micro Integrator) started in [0-9.]+ (sec|seconds)\b`)
+})
 
 // logTime reads the time Carbon's log layout puts at a line's start
 // ("[2026-11-25 18:00:00,123]", after an optional "TID: [-1234] [] ").
-var logTime = regexp.MustCompile(`\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),(\d{3})\]`)
+var logTime = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}),(\d{3})\]`) })
 
 // startLog reads the end of the server's log for the line that says its
 // start is over, and tells whether that line is this JVM's: written after
@@ -212,12 +215,12 @@ func startLog(t target.Target) *StartLog {
 		return sl
 	}
 	for i := len(lines) - 1; i >= 0; i-- {
-		if !startedLine.MatchString(lines[i]) {
+		if !startedLine().MatchString(lines[i]) {
 			continue
 		}
 		sl.Line = strings.TrimSpace(lines[i])
 		began, err := procs.StartTime(s.PID)
-		m := logTime.FindStringSubmatch(lines[i])
+		m := logTime().FindStringSubmatch(lines[i])
 		if err != nil || m == nil {
 			sl.Started = true // cannot tell the runs apart: the last start line stands
 			return sl

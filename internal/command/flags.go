@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -264,7 +265,9 @@ func (in *input) choice(f flag, noun string, words ...string) string {
 
 // hostNameRE is a DNS name as RFC 1123 allows it (an underscore too, which
 // resolvers accept in practice).
-var hostNameRE = regexp.MustCompile(`^(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$`)
+var hostNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$`)
+})
 
 // host reads --host: a host name or an IP literal (an IPv6 one with or
 // without brackets), never a URL or host:port.
@@ -280,7 +283,7 @@ func (in *input) host() string {
 	if a, err := netip.ParseAddr(h); err == nil {
 		return a.String()
 	}
-	if len(h) <= 253 && hostNameRE.MatchString(h) {
+	if len(h) <= 253 && hostNameRE().MatchString(h) {
 		return h
 	}
 	why := "a host name or an IP literal"

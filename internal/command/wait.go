@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -58,6 +60,11 @@ func waitCommand(getenv Env) *cli.Command {
 
 func waitAction(c *cli.Context, in *input) error {
 	started := time.Now()
+	// A wait is the one command that outlives a moment: a stop (^C, docker
+	// stop) ends it with its report, Cancelled. The others die on a signal,
+	// as any short tool does; they hold nothing the kernel does not close.
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	command, err := commandArgs(c)
 	in.add(err)
 	req := in.request()
@@ -65,7 +72,7 @@ func waitAction(c *cli.Context, in *input) error {
 	opt := in.waitOptions()
 	out := in.format("text", "json", "junit")
 	opt.Progress = in.progress(out.quiet)
-	first := in.resolve(c.Context, req)
+	first := in.resolve(ctx, req)
 	if err := in.err(); err != nil {
 		return err
 	}
@@ -74,7 +81,8 @@ func waitAction(c *cli.Context, in *input) error {
 		r.Previous = prev
 		return target.Resolve(ctx, r)
 	}
-	res := wait.Until(c.Context, first, opt)
+	res := wait.Until(ctx, first, opt)
+	stop() // CMD's signals are supervise's from here
 	if res.Reason == wait.ServerUnknown {
 		return usageError{errors.New(res.Detail)}
 	}
