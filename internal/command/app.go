@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 
 	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
@@ -83,7 +84,7 @@ func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 		OnUsageError:   onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("unknown command %q (see carbonprobe --help)", c.Args().First())}
+				return usageError{fmt.Errorf("unknown command %s%s (see carbonprobe --help)", short(c.Args().First()), didYouMean(c.Args().First(), commandNames(c.App)))}
 			}
 			_ = cli.ShowAppHelp(c)
 			return usageError{errors.New("no command given")}
@@ -104,10 +105,45 @@ func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	help := "carbonprobe --help"
+	flags := c.App.Flags
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		help = "carbonprobe " + c.Command.Name + " --help"
+		flags = c.Command.Flags
 	}
-	return usageError{fmt.Errorf("%w (see %s)", err, help)}
+	hint := ""
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		var names []string
+		for _, f := range flags {
+			for _, n := range f.Names() {
+				names = append(names, "--"+n)
+			}
+		}
+		hint = didYouMean("--"+strings.TrimLeft(name, "-"), names)
+	}
+	return usageError{fmt.Errorf("%w%s (see %s)", err, hint, help)}
+}
+
+// didYouMean names the one of names closest to what was typed, when one is
+// close enough to be what was meant ("; did you mean check?"), else "".
+func didYouMean(typed string, names []string) string {
+	best, score := "", 0.0
+	for _, n := range names {
+		if s := smetrics.JaroWinkler(typed, n, 0.7, 4); s > score {
+			best, score = n, s
+		}
+	}
+	if score < 0.8 {
+		return ""
+	}
+	return "; did you mean " + best + "?"
+}
+
+func commandNames(app *cli.App) []string {
+	var out []string
+	for _, c := range app.Commands {
+		out = append(out, c.Names()...)
+	}
+	return out
 }
 
 // noArgs rejects positional arguments. urfave/cli stops reading flags at the

@@ -13,7 +13,7 @@ import (
 
 func checkCommand(getenv Env) *cli.Command {
 	flags := append(append(targetFlags(), hostFlag), probeFlags()...)
-	flags = append(flags, formatFlag("text", "json", "junit"), quietFlag, strictExtrasFlag, allFlag)
+	flags = append(flags, formatFlag("text", "json", "junit"), quietFlag, outputFlag, strictExtrasFlag, allFlag)
 	return &cli.Command{
 		Name:  "check",
 		Usage: "dial every fixed port now and give a verdict",
@@ -43,7 +43,11 @@ func check(c *cli.Context, in *input) error {
 		return err
 	}
 	rep := probe.Check(c.Context, t, opt)
-	if err := out.writeCheck(c.App.Writer, rep, started); err != nil {
+	w := in.output(c.App.Writer)
+	if err := out.writeCheck(w, rep, started); err != nil {
+		return err
+	}
+	if err := closeOutput(w); err != nil {
 		return err
 	}
 	if !rep.Healthy() {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -62,6 +63,7 @@ var (
 	realmFlag        = flag{name: "kdc-realm", env: "CARBONPROBE_KDC_REALM", usage: "Kerberos realm for the KDC probe's AS-REQ (any KRB-ERROR proves a KDC)", def: "CARBONPROBE.INVALID"}
 	strictExtrasFlag = flag{name: "strict-extras", env: "CARBONPROBE_STRICT_EXTRAS", usage: "fail when the server holds any port besides its fixed ones (JMX agent, syslog sender, ...)", def: "false", boolean: true}
 	allFlag          = flag{name: "all", env: "CARBONPROBE_ALL", usage: "check every Carbon server process on this host, each at its own offset, and the ports their sets share", def: "false", boolean: true}
+	outputFlag       = flag{name: "output", env: "CARBONPROBE_OUTPUT", usage: "write the report to this file (replaced whole, never half-written) instead of stdout: with wait -- CMD, CMD keeps stdout and stderr to itself"}
 	quietFlag        = flag{name: "quiet", env: "CARBONPROBE_QUIET", usage: "write the verdict on one line (Docker health logs, Kubernetes events)", def: "false", boolean: true}
 )
 
@@ -333,16 +335,66 @@ func (in *input) probeOptions() probe.Options {
 	}
 }
 
+// output is where the report goes: --output's file, else w.
+func (in *input) output(w io.Writer) io.Writer {
+	v := in.text(outputFlag)
+	if v.Value == "" {
+		return w
+	}
+	return &reportFile{path: v.Value}
+}
+
+// reportFile gathers the report and puts it in place when closed: written
+// to a temporary file beside it and renamed, so a reader never sees half.
+type reportFile struct {
+	path string
+	buf  []byte
+}
+
+func (f *reportFile) Write(p []byte) (int, error) { f.buf = append(f.buf, p...); return len(p), nil }
+
+func (f *reportFile) Close() error {
+	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".carbonprobe-report-*")
+	if err != nil {
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(f.buf); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	return nil
+}
+
+// closeOutput puts a --output report in place; nothing for stdout.
+func closeOutput(w io.Writer) error {
+	if f, ok := w.(*reportFile); ok {
+		return f.Close()
+	}
+	return nil
+}
+
 // format is how a command writes its report: one type for every command.
 type format struct {
 	kind  string // text, json, junit
 	quiet bool
 	color bool
+	width int // the terminal's columns; 0 when stdout is not a terminal
 }
 
 // format reads --format (one of kinds) and, where the command has it, --quiet.
 func (in *input) format(kinds ...string) format {
-	out := format{kind: in.choice(formatFlag(kinds...), "a format", kinds...), color: in.color(in.c.App.Writer)}
+	out := format{kind: in.choice(formatFlag(kinds...), "a format", kinds...), color: in.color(in.c.App.Writer), width: in.width(in.c.App.Writer)}
 	if in.has(quietFlag.name) {
 		out.quiet = in.boolean(quietFlag)
 		if v := in.text(formatFlag()); out.quiet && v.Origin != "" && v.Value != "text" {
@@ -364,7 +416,20 @@ func (in *input) color(w io.Writer) bool {
 	return ok && term.IsTerminal(int(file.Fd()))
 }
 
-func (f format) style() render.Style { return render.Style{Color: f.color} }
+func (f format) style() render.Style { return render.Style{Color: f.color, Width: f.width} }
+
+// width is the terminal's width in columns, 0 when w is not a terminal.
+func (in *input) width(w io.Writer) int {
+	file, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(file.Fd())) {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(file.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
+}
 
 // terminal: a progress bar redraws in place, which only a terminal shows as
 // intended; one that reports no width (a pty nobody sized) gets lines.
@@ -381,10 +446,12 @@ func (in *input) terminal(w io.Writer) bool {
 }
 
 // progress reads --progress for wait.
-func (in *input) progress(quiet bool) wait.Progress {
+// A document (json, junit) that shares stderr with CMD gets no progress
+// lines unless asked for: the document stays the first thing there.
+func (in *input) progress(quiet, document bool) wait.Progress {
 	v := in.text(progressFlag)
 	mode := in.choice(progressFlag, "a progress mode", "auto", "bar", "lines", "none")
-	if quiet && v.Origin == "" {
+	if (quiet || document) && v.Origin == "" {
 		mode = "none"
 	}
 	w := in.c.App.ErrWriter

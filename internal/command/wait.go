@@ -16,7 +16,6 @@ import (
 
 	"github.com/carbonprobe/carbonprobe/internal/supervise"
 	"github.com/carbonprobe/carbonprobe/probe"
-	"github.com/carbonprobe/carbonprobe/probe/render"
 	"github.com/carbonprobe/carbonprobe/probe/wait"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -39,7 +38,7 @@ var (
 func waitCommand(getenv Env) *cli.Command {
 	flags := append(targetFlags(), hostFlag, concurrencyFlag, waitTimeoutFlag, dialTimeoutFlag, intervalFlag, backoffFlag,
 		maxBackoffFlag, restartGraceFlag, logLinesFlag, noVerifyFlag, certWarnFlag, realmFlag,
-		formatFlag("text", "json", "junit"), quietFlag, progressFlag)
+		formatFlag("text", "json", "junit"), quietFlag, outputFlag, progressFlag)
 	return &cli.Command{
 		Name:  "wait",
 		Usage: "poll until check is healthy, the timeout passes or the server exits; then run a command",
@@ -71,7 +70,7 @@ func waitAction(c *cli.Context, in *input) error {
 	req.Since = started
 	opt := in.waitOptions()
 	out := in.format("text", "json", "junit")
-	opt.Progress = in.progress(out.quiet)
+	opt.Progress = in.progress(out.quiet, out.kind != "text" && len(command) > 0 && in.text(outputFlag).Value == "")
 	first := in.resolve(ctx, req)
 	if err := in.err(); err != nil {
 		return err
@@ -90,7 +89,11 @@ func waitAction(c *cli.Context, in *input) error {
 	if len(command) > 0 {
 		w = c.App.ErrWriter // stdout belongs to the command
 	}
+	w = in.output(w)
 	if err := out.writeWait(w, res, started); err != nil {
+		return err
+	}
+	if err := closeOutput(w); err != nil {
 		return err
 	}
 	if res.Reason != wait.Ready {
@@ -163,7 +166,7 @@ func (f format) writeWait(w io.Writer, res wait.Result, started time.Time) error
 	case f.kind == "junit":
 		return wait.WriteJUnit(w, res, started)
 	}
-	return wait.WriteText(w, res, render.Style{Color: f.color})
+	return wait.WriteText(w, res, f.style())
 }
 
 // commandExit carries the exit code of the command that wait ran after --.

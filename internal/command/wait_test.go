@@ -415,3 +415,26 @@ func TestConcurrencyWithinTheOpenFileLimit(t *testing.T) {
 		t.Errorf("exit %d (%v):\n%.3000s", code, err, out)
 	}
 }
+
+// TestWaitOutputKeepsTheDocumentWhole: with --output the JSON report is a
+// file of its own, whatever the command and the progress print; without it,
+// a JSON report that shares stderr with the command comes first, alone.
+func TestWaitOutputKeepsTheDocumentWhole(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	out := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := runCLI(t, nil, "wait", "--ports", fmt.Sprint(up.Port), "--format", "json", "--progress", "lines", "--output", out,
+		"--", "sh", "-c", "echo to stdout; echo to stderr >&2")
+	if code != 0 || stdout != "to stdout\n" || !strings.Contains(stderr, "to stderr") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	raw, err := os.ReadFile(out)
+	var doc struct{ Schema string }
+	if err != nil || json.Unmarshal(raw, &doc) != nil || doc.Schema != "carbonprobe/wait/v1" {
+		t.Errorf("report file: %v\n%s", err, raw)
+	}
+	code, _, stderr = runCLI(t, nil, "wait", "--ports", fmt.Sprint(up.Port), "--format", "json", "--", "true")
+	dec := json.NewDecoder(strings.NewReader(stderr))
+	if err := dec.Decode(&doc); code != 0 || err != nil || doc.Schema != "carbonprobe/wait/v1" {
+		t.Errorf("exit %d: stderr does not start with the report (%v):\n%s", code, err, stderr)
+	}
+}

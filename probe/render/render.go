@@ -19,6 +19,9 @@ import (
 // Style says how text output looks.
 type Style struct {
 	Color bool // ANSI colour: only on a terminal, and not when NO_COLOR is set
+	// Width is the terminal's width in columns: a table wider than it puts
+	// its last column under each row. 0: no limit (not a terminal).
+	Width int
 }
 
 func (s Style) paint(text, code string) string {
