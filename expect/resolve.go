@@ -687,7 +687,7 @@ func (r *resolver) decideFiles(pp profPort) decision {
 }
 
 // decideSysEnable follows a switch the server reads from its system
-// properties (MI's internal APIs: InternalAPIConfig loads an API only when
+// properties (MI's internal APIs: ConfigurationLoader loads an API only when
 // -Denable<Name> is true): the port opens when one of the properties named
 // is true.
 func (r *resolver) decideSysEnable(pp profPort, d *decision) {
