@@ -259,6 +259,16 @@ func TestUpstreamSignals(t *testing.T) {
 			name: "the bare kernel has none",
 			home: func(t *testing.T) string { return upstreamHome(t, "carbon-4.4.40") },
 		},
+		{
+			name: "API-M 2.5: the Version service, unconfirmed",
+			home: func(t *testing.T) string { return upstreamHome(t, "wso2am-2.5.0") },
+			want: []want{{"readiness", "http", "/services/Version", Optional, ""}},
+		},
+		{
+			name: "the 4.5 Universal Gateway pack: its start-up health check, optional",
+			home: func(t *testing.T) string { return upstreamHome(t, "wso2am-universal-gw-4.5.0") },
+			want: []want{{"readiness", "https", "/api/am/gateway/v2/server-startup-healthcheck", Optional, ""}},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := resolveHome(t, tc.home(t), tc.in)
@@ -302,6 +312,46 @@ func checkSignals(t *testing.T, spec Spec, want []struct {
 		if !strings.Contains(got[i], n) {
 			t.Errorf("note %d: %q, want it to hold %q", i, got[i], n)
 		}
+	}
+}
+
+// API-M 4's node types: the gateway's start-up health check lives in the
+// gateway REST API webapp, which profileSetup.sh keeps for the
+// gateway-worker only; the Version service stays on every node.
+func TestAPIM4SignalsByNodeType(t *testing.T) {
+	type want = struct {
+		kind, port, path string
+		need             Need
+		from             string
+	}
+	gateway := "/api/am/gateway/v2/server-startup-healthcheck"
+	version := want{"readiness", "http", "/services/Version", Optional, ""}
+	for _, tc := range []struct {
+		node  string
+		want  []want
+		notes []string
+	}{
+		{"", []want{{"readiness", "https", gateway, Optional, ""}, version}, nil},
+		{"gateway-worker", []want{{"readiness", "https", gateway, Optional, "-Dprofile=gateway-worker in pid 42's command line"}, version}, nil},
+		{"control-plane", []want{version}, []string{"readiness " + gateway + " on https is not asked: an API-M control-plane node does not serve it (-Dprofile=control-plane in pid 42's command line): only the all-in-one node and -Dprofile=gateway-worker do: profileSetup.sh removes api#am#gateway#v2.war"}},
+		{"traffic-manager", []want{version}, []string{"an API-M traffic-manager node does not serve it (-Dprofile=traffic-manager in pid 42's command line)"}},
+	} {
+		t.Run("node "+tc.node, func(t *testing.T) {
+			opts := "-Xmx1g org.wso2.carbon.bootstrap.Bootstrap"
+			if tc.node != "" {
+				opts += " -Dprofile=" + tc.node
+			}
+			spec, err := Resolve(Input{Profile: flag("profile", "apim-4"), JavaOpts: Text{opts, "pid 42's command line"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSignals(t, spec, tc.want, tc.notes)
+			if s, ok := signalOn(spec, "readiness", "https"); ok {
+				if !strings.Contains(s.Condition, "Served by the all-in-one node and -Dprofile=gateway-worker only") || !strings.Contains(s.Condition, "UNCONFIRMED") {
+					t.Errorf("condition %q", s.Condition)
+				}
+			}
+		})
 	}
 }
 
