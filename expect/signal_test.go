@@ -355,6 +355,45 @@ func TestAPIM4SignalsByNodeType(t *testing.T) {
 	}
 }
 
+// IS's health check API is asked only where deployment.toml enables it:
+// disabled, it answers 200 with nothing checked.
+func TestISHealthCheckSignal(t *testing.T) {
+	type want = struct {
+		kind, port, path string
+		need             Need
+		from             string
+	}
+	path := "/api/health-check/v1.0/health"
+	for _, tc := range []struct {
+		name, profile, toml string
+		want                []want
+		notes               []string
+	}{
+		{"IS 7 as shipped", "is-7", "", nil, nil},
+		{"IS 7 enabled", "is-7", "[carbon_health_check]\nenable = true\n", []want{{"readiness", "https", path, Required, "repository/conf/deployment.toml:4 [carbon_health_check] enable = true"}}, nil},
+		{"IS 7 switched off by hand", "is-7", "[carbon_health_check]\nenable = false\n", nil, []string{"readiness " + path + " on https is not asked: switched off (repository/conf/deployment.toml:4 [carbon_health_check] enable = false)"}},
+		{"IS 5.11 enabled", "is-5.10", "[carbon_health_check]\nenable = \"true\"\n", []want{{"readiness", "https", path, Required, "[carbon_health_check] enable = true"}}, nil},
+		{"IS 5.9 enabled", "is-5", "[carbon_health_check]\nenable = true\n", []want{{"readiness", "https", path, Required, "[carbon_health_check] enable"}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"repository/conf/deployment.toml": "[server]\nhostname = \"localhost\"\n" + tc.toml}
+			if tc.profile == "is-5" {
+				files["bin/version.txt"] = "WSO2 Identity Server v5.9.0\n"
+			}
+			spec, err := Resolve(Input{Profile: flag("profile", tc.profile), CarbonHome: flag("carbon-home", home(t, files))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSignals(t, spec, tc.want, tc.notes)
+		})
+	}
+	// Without a home, the shipped default stands: not asked, and nothing to say.
+	spec, err := Resolve(Input{Profile: flag("profile", "is-7")})
+	if err != nil || len(spec.Signals) != 0 || len(signalNotes(spec)) != 0 {
+		t.Errorf("is-7 without a home: %v %+v %q", err, spec.Signals, spec.Notes)
+	}
+}
+
 // With no version known, MI's 4.x rows hold, and a note says so.
 func TestMISignalsWithoutVersion(t *testing.T) {
 	spec, err := Resolve(Input{Profile: flag("profile", "mi")})
