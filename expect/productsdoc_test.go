@@ -168,6 +168,7 @@ leave UNCONFIRMED, is shown and never fails it.
 // signalsDoc writes a profile's readiness and liveness endpoints.
 func signalsDoc(b *strings.Builder, p *Profile) {
 	if len(p.Signals) == 0 {
+		fmt.Fprintf(b, "\nNo readiness or liveness endpoint: %s.\n", strings.TrimSuffix(p.NoSignals, "."))
 		return
 	}
 	b.WriteString("\n| signal | port | request | answer that counts | need | versions | exists when | means | source |\n|---|---|---|---|---|---|---|---|---|\n")

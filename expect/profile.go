@@ -61,8 +61,10 @@ type Profile struct {
 	Ports               []profPort   `toml:"port"`
 	Random              []profRandom `toml:"random"`
 	Docs                []profDocs   `toml:"docs"`
-	// Signals are the product's own readiness and liveness endpoints (signal.go).
-	Signals []profSignal `toml:"signal"`
+	// Signals are the product's own readiness and liveness endpoints
+	// (signal.go); NoSignals says why a profile has none.
+	Signals   []profSignal `toml:"signal"`
+	NoSignals string       `toml:"no_signals"`
 }
 
 type profPort struct {

@@ -183,6 +183,12 @@ func (p *Profile) signalProblems() []string {
 		}
 		seen[key] = true
 	}
+	switch {
+	case len(p.Signals) == 0 && p.NoSignals == "":
+		out = append(out, "no [[signal]] rows: say why in no_signals")
+	case len(p.Signals) > 0 && p.NoSignals != "":
+		out = append(out, "no_signals is set, but the profile has [[signal]] rows")
+	}
 	return out
 }
 

@@ -96,10 +96,24 @@ source = "s"
 		t.Errorf("got:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 
-	// A key the table does not know is refused.
-	_, err = parseProfile("x.toml", []byte("name = \"x\"\ntitle = \"X\"\ndefault_offset_source = \"here\"\n[[port]]\nname = \"web\"\nbase = 8080\nrole = \"http\"\nneed = \"required\"\nsource = \"s\"\n[[signal]]\nkind = \"readiness\"\nport = \"web\"\npath = \"/\"\nmeans = \"m\"\nsource = \"s\"\nstatuses = [\"200\"]\n"))
-	if err == nil || !strings.Contains(err.Error(), "strict mode: fields in the document are missing in the target struct") {
-		t.Errorf("an unknown key: %v", err)
+	for _, tc := range []struct{ name, extra, want string }{
+		{"no rows, no reason", "", "x.toml: no [[signal]] rows: say why in no_signals"},
+		{"both", "no_signals = \"none\"\n[[signal]]\nkind = \"readiness\"\nport = \"web\"\npath = \"/\"\nmeans = \"m\"\nsource = \"s\"\n",
+			"x.toml: no_signals is set, but the profile has [[signal]] rows"},
+		{"an unknown key", "[[signal]]\nkind = \"readiness\"\nport = \"web\"\npath = \"/\"\nmeans = \"m\"\nsource = \"s\"\nstatuses = [\"200\"]\n", "strict mode: fields in the document are missing in the target struct"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "name = \"x\"\ntitle = \"X\"\ndefault_offset_source = \"here\"\n"
+			if strings.HasPrefix(tc.extra, "no_signals") {
+				doc += "no_signals = \"none\"\n"
+				tc.extra = strings.TrimPrefix(tc.extra, "no_signals = \"none\"\n")
+			}
+			doc += "[[port]]\nname = \"web\"\nbase = 8080\nrole = \"http\"\nneed = \"required\"\nsource = \"s\"\n" + tc.extra
+			_, err := parseProfile("x.toml", []byte(doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }
 
@@ -268,6 +282,14 @@ func TestUpstreamSignals(t *testing.T) {
 			name: "the 4.5 Universal Gateway pack: its start-up health check, optional",
 			home: func(t *testing.T) string { return upstreamHome(t, "wso2am-universal-gw-4.5.0") },
 			want: []want{{"readiness", "https", "/api/am/gateway/v2/server-startup-healthcheck", Optional, ""}},
+		},
+		{
+			name: "the 4.5 Traffic Manager pack: none confirmed",
+			home: func(t *testing.T) string { return upstreamHome(t, "wso2am-tm-4.5.0") },
+		},
+		{
+			name: "the 4.5 Control Plane pack: none confirmed",
+			home: func(t *testing.T) string { return upstreamHome(t, "wso2am-acp-4.5.0") },
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
