@@ -136,6 +136,15 @@ type Signal struct {
 	Source string // the product source that shows the endpoint and its answers
 	// Condition says when the endpoint exists, "" when always with its port.
 	Condition string
+	// Need is Required when a wrong answer fails the check, Optional when
+	// the answer is shown and never fails it: where the sources leave the
+	// endpoint's answers unconfirmed (Condition says why). Never Off: a
+	// signal the configuration switches off is left out of the Spec.
+	Need Need
+	// From names the home's files or the Java options that switched the
+	// endpoint on: "-DenableReadinessProbe=true (bin/micro-integrator.sh:55
+	// -DenableReadinessProbe)"; empty when the profile's default stands.
+	From string
 }
 
 // RandomKind is a kind of port the server opens on a random number at every start.
