@@ -10,7 +10,12 @@ import (
 // maxHTTPPath bounds a path to request; a longer one is a mistake.
 const maxHTTPPath = 1024
 
-var statusRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-5](xx|[0-9]{2})$`) })
+var (
+	// statusRE is a status class ("2xx") or code ("503").
+	statusRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-5](xx|[0-9]{2})$`) })
+	// headerNameRE is an HTTP field name (an RFC 9110 token).
+	headerNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") })
+)
 
 // check says what is wrong with an HTTP expectation for a port of role, all
 // at once; nil when it is sound. The one rule for --ports, --expect and the
@@ -42,7 +47,7 @@ func (h *HTTPExpect) check(role Role) []string {
 	if h.Header != "" {
 		name, expr, ok := strings.Cut(h.Header, ":")
 		switch {
-		case !ok || strings.TrimSpace(name) == "":
+		case !ok || !headerNameRE().MatchString(strings.TrimSpace(name)):
 			out = append(out, fmt.Sprintf("header %q: want \"Name: regexp\"", short(h.Header)))
 		default:
 			if _, err := regexp.Compile(strings.TrimSpace(expr)); err != nil {

@@ -2,7 +2,6 @@ package expect
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -59,42 +58,6 @@ func (s profSignal) expect() HTTPExpect {
 	return HTTPExpect{Path: s.Path, Status: append([]string(nil), s.Status...), Body: s.Body, Header: s.Header}
 }
 
-// statusRE is a status class ("2xx") or code ("503").
-var statusRE = regexp.MustCompile(`^(?:[1-5]xx|[1-5][0-9][0-9])$`)
-
-// headerNameRE is an HTTP field name (RFC 9110 token).
-var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
-// problems says what is wrong with an HTTP expectation, every problem at once.
-func (e HTTPExpect) problems() []string {
-	var out []string
-	if e.Path != "" && (!strings.HasPrefix(e.Path, "/") || strings.ContainsFunc(e.Path, func(r rune) bool { return r <= ' ' || r == 0x7f })) {
-		out = append(out, fmt.Sprintf("path %q is not an absolute request path without spaces", e.Path))
-	}
-	for _, s := range e.Status {
-		if !statusRE.MatchString(s) {
-			out = append(out, fmt.Sprintf("status %q is neither a class like \"2xx\" nor a code like \"503\"", s))
-		}
-	}
-	if e.Body != "" {
-		if _, err := regexp.Compile(e.Body); err != nil {
-			out = append(out, fmt.Sprintf("body: %v", err))
-		}
-	}
-	if e.Header != "" {
-		name, re, ok := strings.Cut(e.Header, ":")
-		switch {
-		case !ok || !headerNameRE.MatchString(strings.TrimSpace(name)):
-			out = append(out, fmt.Sprintf("header %q is not \"Name: regexp\"", e.Header))
-		default:
-			if _, err := regexp.Compile(strings.TrimSpace(re)); err != nil {
-				out = append(out, fmt.Sprintf("header %s: %v", strings.TrimSpace(name), err))
-			}
-		}
-	}
-	return out
-}
-
 // portRole returns the role of the profile's first port row of that name.
 func (p *Profile) portRole(name string) (Role, bool) {
 	for _, pp := range p.Ports {
@@ -134,7 +97,9 @@ func (p *Profile) signalProblems() []string {
 		if s.Path == "" {
 			add("path is required")
 		}
-		for _, problem := range s.expect().problems() {
+		// The port's role is judged above; the fields by the one rule.
+		e := s.expect()
+		for _, problem := range e.check(RoleHTTP) {
 			add("%s", problem)
 		}
 		switch s.Need {

@@ -71,16 +71,16 @@ source = "s"
 	want := []string{
 		`x.toml: signal 1 (startup healthz): kind "startup" is neither readiness nor liveness`,
 		`x.toml: signal 1 (startup healthz): port "nope" names no [[port]] row of this profile`,
-		`x.toml: signal 1 (startup healthz): path "healthz" is not an absolute request path without spaces`,
-		`x.toml: signal 1 (startup healthz): status "20x" is neither a class like "2xx" nor a code like "503"`,
-		`x.toml: signal 1 (startup healthz): status "600" is neither a class like "2xx" nor a code like "503"`,
-		"x.toml: signal 1 (startup healthz): body: error parsing regexp: missing closing ): `(`",
-		`x.toml: signal 1 (startup healthz): header "X Ready" is not "Name: regexp"`,
+		`x.toml: signal 1 (startup healthz): path "healthz": want an absolute path, starting with /`,
+		`x.toml: signal 1 (startup healthz): status "20x": want a class (2xx) or a code (204)`,
+		`x.toml: signal 1 (startup healthz): status "600": want a class (2xx) or a code (204)`,
+		"x.toml: signal 1 (startup healthz): body \"(\": error parsing regexp: missing closing ): `(`",
+		`x.toml: signal 1 (startup healthz): header "X Ready": want "Name: regexp"`,
 		`x.toml: signal 1 (startup healthz): need "off" is neither required nor optional`,
 		`x.toml: signal 1 (startup healthz): means and source are required: what a yes means, and the source that shows it`,
 		`x.toml: signal 1 (startup healthz): versions: 4 is above 3`,
 		`x.toml: signal 2 (liveness /live): port "ldap" answers ldap, not http or https`,
-		"x.toml: signal 2 (liveness /live): header X-Ready: error parsing regexp: missing closing ]: `[`",
+		"x.toml: signal 2 (liveness /live): header \"X-Ready: [\": error parsing regexp: missing closing ]: `[`",
 		`x.toml: signal 2 (liveness /live): an optional signal needs a condition saying why`,
 		`x.toml: signal 2 (liveness /live): nodes: "cp" is not a [[node]] of this profile`,
 		`x.toml: signal 2 (liveness /live): nodes needs nodes_why`,
@@ -461,7 +461,7 @@ func TestUpstreamSignalsAreOnCheckedHTTPPorts(t *testing.T) {
 			if !p.Checked() || (p.Role != RoleHTTP && p.Role != RoleHTTPS) {
 				t.Errorf("%s: %s %s on %s (%s, %s)", e.Name(), s.Kind, s.Expect.Path, s.Port, p.Role, p.Need)
 			}
-			if probs := s.Expect.problems(); len(probs) > 0 || s.Source == "" || s.Means == "" || (s.Need != Required && s.Need != Optional) {
+			if probs := s.Expect.check(p.Role); len(probs) > 0 || s.Source == "" || s.Means == "" || (s.Need != Required && s.Need != Optional) {
 				t.Errorf("%s: %s %s: %q, need %q", e.Name(), s.Kind, s.Expect.Path, probs, s.Need)
 			}
 		}

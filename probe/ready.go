@@ -44,8 +44,9 @@ func (res Result) Level() Level {
 }
 
 // Level is how far the server is up: the lowest level of its required
-// ports, and ready only when they all answer and every readiness signal of
-// the product said yes.
+// ports, and ready only when they all answer and the product said so: every
+// required readiness signal said yes, or, where the product has only
+// optional ones, one of them did.
 func (r Report) Level() Level {
 	if r.HostErr != "" {
 		return LevelDown
@@ -61,17 +62,17 @@ func (r Report) Level() Level {
 	if level != LevelAnswering {
 		return level
 	}
-	asked := false
+	yes := false
 	for _, s := range r.Signals {
-		if s.Signal.Kind != "readiness" {
+		if s.Signal.Kind != expect.SignalReadiness {
 			continue
 		}
-		if !s.OK {
+		if s.Signal.Need != expect.Optional && !s.OK {
 			return LevelAnswering
 		}
-		asked = true
+		yes = yes || s.OK
 	}
-	if asked {
+	if yes {
 		return LevelReady
 	}
 	return LevelAnswering
@@ -86,6 +87,12 @@ type SignalResult struct {
 	Status  int    // the HTTP status, 0 when none came
 	Detail  string // one line
 	Latency time.Duration
+}
+
+// Fails says the signal fails the check: it was asked, said no, and the
+// product's answer on it is confirmed (not Optional).
+func (s SignalResult) Fails() bool {
+	return s.Asked && !s.OK && s.Signal.Need != expect.Optional
 }
 
 // Label names a signal for people: "readiness /healthz on internal-http 9201/tcp".

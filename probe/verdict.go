@@ -31,7 +31,7 @@ func (r Report) Err() error {
 		}
 	}
 	for _, s := range r.Signals {
-		if s.Asked && !s.OK {
+		if s.Fails() {
 			means := ""
 			if s.Signal.Means != "" {
 				means = " (" + s.Signal.Kind + " means " + s.Signal.Means + ")"
@@ -108,6 +108,11 @@ func (r Report) Warnings() []string {
 		out = append(out, fmt.Sprintf("log %s: %s", l.Path, l.Detail))
 	}
 	out = append(out, r.OwnerNotes...)
+	for _, s := range r.Signals {
+		if s.Asked && !s.OK && !s.Fails() {
+			out = append(out, fmt.Sprintf("%s (optional): %s; %s", s.Label(), s.Detail, s.Signal.Condition))
+		}
+	}
 	for _, res := range r.Results {
 		if res.Conflict != "" && res.Port.Need != expect.Required {
 			out = append(out, fmt.Sprintf("%s (%s): %s", res.Port.Label(), res.Port.Need, res.Conflict))

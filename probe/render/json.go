@@ -242,6 +242,7 @@ type jsonSignal struct {
 	Port      string  `json:"port"`
 	Number    int     `json:"number"`
 	Path      string  `json:"path"`
+	Need      string  `json:"need"`
 	Asked     bool    `json:"asked"`
 	OK        bool    `json:"ok"`
 	Status    int     `json:"status_code,omitempty"`
@@ -249,6 +250,7 @@ type jsonSignal struct {
 	LatencyMS float64 `json:"latency_ms"`
 	Means     string  `json:"means,omitempty"`
 	Source    string  `json:"source,omitempty"`
+	From      string  `json:"from,omitempty"`
 }
 
 func signalsJSON(ss []probe.SignalResult) []jsonSignal {
@@ -258,7 +260,7 @@ func signalsJSON(ss []probe.SignalResult) []jsonSignal {
 		if path == "" {
 			path = "/"
 		}
-		out[i] = jsonSignal{s.Signal.Kind, s.Signal.Port, s.Number, path, s.Asked, s.OK, s.Status, s.Detail, ms(s.Latency), s.Signal.Means, s.Signal.Source}
+		out[i] = jsonSignal{s.Signal.Kind, s.Signal.Port, s.Number, path, string(s.Signal.Need), s.Asked, s.OK, s.Status, s.Detail, ms(s.Latency), s.Signal.Means, s.Signal.Source, s.Signal.From}
 	}
 	return out
 }

@@ -235,12 +235,17 @@ func writeSignals(ew *errWriter, rep probe.Report, st Style) {
 		switch {
 		case !s.Asked:
 			verdict = "not asked"
-		case !s.OK:
+		case s.Fails():
 			verdict = st.paint("no", red)
+		case !s.OK:
+			verdict = st.paint("no", yellow) + " (optional: does not fail the check)"
 		}
 		ew.printf("  %s: %s: %s\n", s.Label(), verdict, s.Detail)
 		if s.Signal.Means != "" {
 			ew.printf("    a yes means %s [%s]\n", s.Signal.Means, s.Signal.Source)
+		}
+		if s.Signal.From != "" {
+			ew.printf("    switched on by %s\n", s.Signal.From)
 		}
 	}
 	if l := rep.StartLog; l != nil {
