@@ -2,7 +2,8 @@
 # Installs what carbonprobe's tests and demo need on a fresh Debian machine,
 # and only what is missing: a JDK (the Carbon-like server), OpenLDAP slapd and
 # MIT krb5kdc (real servers for the protocol checks), xmllint (the JUnit
-# schema), and the Go modules. With --image, also buildah, podman and runc
+# schema), zsh, fish and groff (the completions and the man page), and the
+# Go modules. With --image, also buildah, podman and runc
 # (scripts/image-test.sh builds and runs the container image without a
 # Docker engine; runc, as crun refuses hybrid cgroup hosts).
 set -euo pipefail
@@ -17,6 +18,10 @@ have ldapsearch || pkgs+=(ldap-utils)
 have krb5kdc && have kdb5_util || pkgs+=(krb5-kdc)
 have ss || pkgs+=(iproute2)
 have xmllint || pkgs+=(libxml2-utils) # validates the JUnit output against its schema
+# The generated completions are run by the shells they are for, the man page by groff.
+have zsh || pkgs+=(zsh)
+have fish || pkgs+=(fish)
+have groff || pkgs+=(groff-base)
 if [ "${1:-}" = "--image" ]; then
   have buildah || pkgs+=(buildah)
   have podman || pkgs+=(podman)

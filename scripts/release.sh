@@ -66,8 +66,14 @@ build() {
     cp "$src/LICENSE" "$src/README.md" "$src/CHANGELOG.md" "$stage/"
     local ext=tar.gz
     [ "$os" = windows ] && ext=zip
+    # The man page and the completions, generated from the commands
+    # (scripts/gendocs; a test keeps the checked-in files current).
     (cd "$src" && go run ./scripts/pack -o "$out/$name.$ext" -prefix "$name" -epoch "$epoch" -exec "$exe" \
-      "$stage/$exe" "$stage/LICENSE" "$stage/README.md" "$stage/CHANGELOG.md")
+      "$stage/$exe" "$stage/LICENSE" "$stage/README.md" "$stage/CHANGELOG.md" \
+      docs/man/carbonprobe.1=man/carbonprobe.1 \
+      docs/completions/carbonprobe.bash=completions/carbonprobe.bash \
+      docs/completions/_carbonprobe=completions/_carbonprobe \
+      docs/completions/carbonprobe.fish=completions/carbonprobe.fish)
     echo "release.sh: $name.$ext ($(stat -c %s "$stage/$exe") bytes unpacked)" >&2
   done
   (cd "$out" && shopt -s nullglob && files=(*.tar.gz *.zip) && sha256sum -- "${files[@]}" | sort -k2 >SHA256SUMS)

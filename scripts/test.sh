@@ -43,6 +43,9 @@ if git rev-parse --verify -q HEAD >/dev/null; then
       "carbonprobe ci (commit $(git rev-parse HEAD | cut -c1-7), built "*) echo "release archive: $version" ;;
       *) echo "the release archive's binary says: $version" >&2; exit 1 ;;
     esac
+    for f in man/carbonprobe.1 completions/carbonprobe.bash completions/_carbonprobe completions/carbonprobe.fish; do
+      [ -s "carbonprobe_ci_linux_amd64/$f" ] || { echo "the release archive lacks $f" >&2; exit 1; }
+    done
   )
   rm -rf dist/ci
 fi

@@ -35,6 +35,11 @@ type flag struct {
 	// list flags may be given more than once: the values are joined with
 	// commas. Any other flag given twice is an error, never the last one.
 	list bool
+	// choices are the values the flag takes, when it takes a fixed set:
+	// the input refuses any other, and the shell completions offer them.
+	choices []string
+	// takes says the value is a path, "file" or "dir", for the completions.
+	takes string
 }
 
 // The flags that say which server, which product and which offset: every
@@ -44,9 +49,9 @@ var (
 	profileFlag    = flag{name: "profile", env: "CARBONPROBE_PROFILE"}
 	offsetFlag     = flag{name: "offset", env: "CARBONPROBE_OFFSET", usage: "port offset the server runs with (beats -DportOffset, deployment.toml and carbon.xml)"}
 	javaOptsFlag   = flag{name: "java-opts", env: "CARBONPROBE_JAVA_OPTS", usage: "Java options or a command line to read -DportOffset=N and other -D options from (beats the running server's; $JAVA_OPTS is read only when no server is found)"}
-	carbonHomeFlag = flag{name: "carbon-home", env: "CARBON_HOME", usage: "the server's home directory: its product, version and configuration files decide the ports"}
+	carbonHomeFlag = flag{name: "carbon-home", env: "CARBON_HOME", usage: "the server's home directory: its product, version and configuration files decide the ports", takes: "dir"}
 	runtimeFlag    = flag{name: "runtime", env: "CARBONPROBE_RUNTIME"}
-	expectFlag     = flag{name: "expect", env: "CARBONPROBE_EXPECT", usage: "a TOML or YAML file of extra ports to expect (docs/expect.md)"}
+	expectFlag     = flag{name: "expect", env: "CARBONPROBE_EXPECT", usage: "a TOML or YAML file of extra ports to expect (docs/expect.md)", takes: "file"}
 	portsFlag      = flag{name: "ports", env: "CARBONPROBE_PORTS", usage: "ad-hoc ports to check as given: 8080,9443-9450,8000/udp,10389=ldap (may be given more than once)", list: true}
 	pidFlag        = flag{name: "pid", env: "CARBONPROBE_PID", usage: "the server's process id: each port must be held by it (default: the pid file under --carbon-home, or the Carbon process running here)"}
 	cmdMatchFlag   = flag{name: "cmd-match", env: "CARBONPROBE_CMD_MATCH", usage: "a regular expression that matches the server's command line in /proc: the one process it matches is the server"}
@@ -63,21 +68,22 @@ var (
 	realmFlag        = flag{name: "kdc-realm", env: "CARBONPROBE_KDC_REALM", usage: "Kerberos realm for the KDC probe's AS-REQ (any KRB-ERROR proves a KDC)", def: "CARBONPROBE.INVALID"}
 	strictExtrasFlag = flag{name: "strict-extras", env: "CARBONPROBE_STRICT_EXTRAS", usage: "fail when the server holds any port besides its fixed ones (JMX agent, syslog sender, ...)", def: "false", boolean: true}
 	allFlag          = flag{name: "all", env: "CARBONPROBE_ALL", usage: "check every Carbon server process on this host, each at its own offset, and the ports their sets share", def: "false", boolean: true}
-	outputFlag       = flag{name: "output", env: "CARBONPROBE_OUTPUT", usage: "write the report to this file (replaced whole, never half-written) instead of stdout: with wait -- CMD, CMD keeps stdout and stderr to itself"}
+	outputFlag       = flag{name: "output", env: "CARBONPROBE_OUTPUT", usage: "write the report to this file (replaced whole, never half-written) instead of stdout: with wait -- CMD, CMD keeps stdout and stderr to itself", takes: "file"}
 	quietFlag        = flag{name: "quiet", env: "CARBONPROBE_QUIET", usage: "write the verdict on one line (Docker health logs, Kubernetes events)", def: "false", boolean: true}
 )
 
 // formatFlag is --format with the formats a command writes.
 func formatFlag(kinds ...string) flag {
-	return flag{name: "format", env: "CARBONPROBE_FORMAT", def: "text",
+	return flag{name: "format", env: "CARBONPROBE_FORMAT", def: "text", choices: kinds,
 		usage: "output: " + strings.Join(kinds, ", ") + " (schemas in docs/json.md)"}
 }
 
 // targetFlags are the flags of a command that resolves a target.
 func targetFlags() []flag {
 	profile, runtime := profileFlag, runtimeFlag
-	profile.usage = "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default: detected from --carbon-home or the running server, else mi; none with --ports alone)"
-	runtime.usage = "EI 6 runtime: " + strings.Join(expect.Runtimes, ", ") + " (default integrator)"
+	profile.choices, runtime.choices = expect.ProfileNames(), expect.Runtimes
+	profile.usage = "product profile: " + strings.Join(profile.choices, ", ") + " (default: detected from --carbon-home or the running server, else mi; none with --ports alone)"
+	runtime.usage = "EI 6 runtime: " + strings.Join(runtime.choices, ", ") + " (default integrator)"
 	return []flag{profile, offsetFlag, javaOptsFlag, carbonHomeFlag, runtime, expectFlag, portsFlag, pidFlag, cmdMatchFlag}
 }
 
@@ -94,15 +100,27 @@ func cliFlags(fs ...flag) []cli.Flag {
 		if f.boolean {
 			out[i] = &cli.BoolFlag{Name: f.name, Usage: usage}
 		} else {
-			out[i] = &cli.GenericFlag{Name: f.name, Usage: usage, DefaultText: f.def, Value: &textValue{}}
+			out[i] = &cli.GenericFlag{Name: f.name, Usage: usage, DefaultText: f.def, TakesFile: f.takes != "",
+				Value: &textValue{choices: f.choices, takes: f.takes}}
 		}
 	}
 	return out
 }
 
 // textValue keeps every value a flag was given, so that a flag given twice
-// is noticed.
-type textValue struct{ vals []string }
+// is noticed, and what the completions need to know of the flag.
+type textValue struct {
+	vals    []string
+	choices []string
+	takes   string
+}
+
+// Choices are the values the flag takes, nil when any text goes
+// (scripts/gendocs writes them into the shell completions).
+func (v *textValue) Choices() []string { return v.choices }
+
+// Takes is "file" or "dir" when the value is a path, else "".
+func (v *textValue) Takes() string { return v.takes }
 
 func (v *textValue) Set(s string) error { v.vals = append(v.vals, s); return nil }
 
@@ -257,10 +275,10 @@ func (in *input) boolean(f flag) bool {
 }
 
 // choice reads a flag that takes one of a few words, which noun names.
-func (in *input) choice(f flag, noun string, words ...string) string {
+func (in *input) choice(f flag, noun string) string {
 	v := in.text(f)
-	if !slices.Contains(words, v.Value) {
-		in.fail("%s: %s is not %s (%s)", origin(v, f), short(v.Value), noun, strings.Join(words, ", "))
+	if !slices.Contains(f.choices, v.Value) {
+		in.fail("%s: %s is not %s (%s)", origin(v, f), short(v.Value), noun, strings.Join(f.choices, ", "))
 	}
 	return v.Value
 }
@@ -394,7 +412,7 @@ type format struct {
 
 // format reads --format (one of kinds) and, where the command has it, --quiet.
 func (in *input) format(kinds ...string) format {
-	out := format{kind: in.choice(formatFlag(kinds...), "a format", kinds...), color: in.color(in.c.App.Writer), width: in.width(in.c.App.Writer)}
+	out := format{kind: in.choice(formatFlag(kinds...), "a format"), color: in.color(in.c.App.Writer), width: in.width(in.c.App.Writer)}
 	if in.has(quietFlag.name) {
 		out.quiet = in.boolean(quietFlag)
 		if v := in.text(formatFlag()); out.quiet && v.Origin != "" && v.Value != "text" {
@@ -450,7 +468,7 @@ func (in *input) terminal(w io.Writer) bool {
 // lines unless asked for: the document stays the first thing there.
 func (in *input) progress(quiet, document bool) wait.Progress {
 	v := in.text(progressFlag)
-	mode := in.choice(progressFlag, "a progress mode", "auto", "bar", "lines", "none")
+	mode := in.choice(progressFlag, "a progress mode")
 	if (quiet || document) && v.Origin == "" {
 		mode = "none"
 	}

@@ -32,7 +32,7 @@ var (
 	maxBackoffFlag   = flag{name: "max-backoff", env: "CARBONPROBE_MAX_BACKOFF", usage: "the longest pause between two polls of a port", def: wait.DefaultMaxBackoff.String()}
 	restartGraceFlag = flag{name: "restart-grace", env: "CARBONPROBE_RESTART_GRACE", usage: "when the server's JVM exits, how long to look for the JVM its start script starts next (a restart) before failing; 0s: fail at once", def: wait.DefaultRestartGrace.String()}
 	logLinesFlag     = flag{name: "log-lines", env: "CARBONPROBE_LOG_LINES", usage: "lines of the server's repository/logs/wso2carbon.log to show when it exits (0: none)", def: strconv.Itoa(wait.DefaultLogLines)}
-	progressFlag     = flag{name: "progress", env: "CARBONPROBE_PROGRESS", usage: "progress on stderr: auto (a bar on a terminal, one line per change otherwise), bar, lines or none", def: "auto"}
+	progressFlag     = flag{name: "progress", env: "CARBONPROBE_PROGRESS", usage: "progress on stderr: auto (a bar on a terminal, one line per change otherwise), bar, lines or none", def: "auto", choices: []string{"auto", "bar", "lines", "none"}}
 )
 
 func waitCommand(getenv Env) *cli.Command {

@@ -8,8 +8,9 @@
 //	go run ./scripts/pack -o carbonprobe_0.2.0_linux_amd64.tar.gz -prefix carbonprobe_0.2.0_linux_amd64 \
 //	  -epoch 1764756000 -exec carbonprobe bin/carbonprobe LICENSE README.md CHANGELOG.md
 //
-// A file is stored under prefix/ by its base name. The archive kind follows
-// the output's name: .tar.gz or .zip.
+// A file is stored under prefix/ by its base name, or as NAME when given as
+// FILE=NAME (man/carbonprobe.1: a folder of its own). The archive kind
+// follows the output's name: .tar.gz or .zip.
 package main
 
 import (
@@ -65,6 +66,18 @@ func pack(out, prefix string, mtime time.Time, exe string, files []string) (err 
 	return errors.New(out + ": the name must end in .tar.gz or .zip")
 }
 
+// entry splits FILE=NAME into the file to read and its name in the archive.
+func entry(arg string) (file, name string, err error) {
+	file, name, ok := strings.Cut(arg, "=")
+	if !ok {
+		return arg, filepath.Base(arg), nil
+	}
+	if name == "" || path.IsAbs(name) || path.Clean(name) != name || strings.HasPrefix(name, "../") {
+		return "", "", fmt.Errorf("%s: want a relative name inside the archive's folder", arg)
+	}
+	return file, name, nil
+}
+
 func mode(name, exe string) int64 {
 	if name == exe {
 		return 0o755
@@ -82,12 +95,23 @@ func packTar(w io.Writer, prefix string, mtime time.Time, exe string, files []st
 	if err := tw.WriteHeader(dir); err != nil {
 		return err
 	}
-	for _, file := range files {
+	dirs := map[string]bool{}
+	for _, arg := range files {
+		file, name, err := entry(arg)
+		if err != nil {
+			return err
+		}
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return err
 		}
-		name := filepath.Base(file)
+		if d := path.Dir(name); d != "." && !dirs[d] {
+			dirs[d] = true
+			h := &tar.Header{Typeflag: tar.TypeDir, Name: path.Join(prefix, d) + "/", Mode: 0o755, ModTime: mtime}
+			if err := tw.WriteHeader(h); err != nil {
+				return err
+			}
+		}
 		h := &tar.Header{Typeflag: tar.TypeReg, Name: path.Join(prefix, name), Mode: mode(name, exe),
 			Size: int64(len(b)), ModTime: mtime}
 		if err := tw.WriteHeader(h); err != nil {
@@ -105,12 +129,15 @@ func packTar(w io.Writer, prefix string, mtime time.Time, exe string, files []st
 
 func packZip(w io.Writer, prefix string, mtime time.Time, exe string, files []string) error {
 	zw := zip.NewWriter(w)
-	for _, file := range files {
+	for _, arg := range files {
+		file, name, err := entry(arg)
+		if err != nil {
+			return err
+		}
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return err
 		}
-		name := filepath.Base(file)
 		h := &zip.FileHeader{Name: path.Join(prefix, name), Method: zip.Deflate, Modified: mtime}
 		h.SetMode(os.FileMode(mode(name, exe)))
 		fw, err := zw.CreateHeader(h)
