@@ -98,7 +98,10 @@ func cliFlags(fs ...flag) []cli.Flag {
 	for i, f := range fs {
 		usage := f.usage + " [$" + f.env + "]"
 		if f.boolean {
-			out[i] = &cli.BoolFlag{Name: f.name, Usage: usage}
+			// Destination and Count are read by the input directly: asking
+			// urfave/cli (IsSet, Bool) walks every flag's names, through a
+			// regular expression each, for every flag read.
+			out[i] = &cli.BoolFlag{Name: f.name, Usage: usage, Destination: new(bool), Count: new(int)}
 		} else {
 			out[i] = &cli.GenericFlag{Name: f.name, Usage: usage, DefaultText: f.def, TakesFile: f.takes != "",
 				Value: &textValue{choices: f.choices, takes: f.takes}}
@@ -141,6 +144,8 @@ type input struct {
 	// first, before the flags that say how to probe.
 	target *multierror.Error
 	read   map[string]target.Value
+	// flags are the command's flags by name, indexed once.
+	flags map[string]cli.Flag
 }
 
 func newInput(c *cli.Context, getenv func(string) (string, bool)) *input {
@@ -167,9 +172,23 @@ func (in *input) err() error {
 	return nil
 }
 
-func (in *input) has(name string) bool {
-	return slices.ContainsFunc(in.c.Command.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), name) })
+// flag is the command's flag of that name, nil when it has none.
+func (in *input) flag(name string) cli.Flag {
+	if in.flags == nil {
+		in.flags = map[string]cli.Flag{}
+		for _, f := range in.c.Command.Flags {
+			switch f := f.(type) {
+			case *cli.BoolFlag:
+				in.flags[f.Name] = f
+			case *cli.GenericFlag:
+				in.flags[f.Name] = f
+			}
+		}
+	}
+	return in.flags[name]
 }
+
+func (in *input) has(name string) bool { return in.flag(name) != nil }
 
 // text is a flag's value and where it came from: the command line, its
 // variable, or the default (origin ""). A flag the command does not take
@@ -184,15 +203,16 @@ func (in *input) text(f flag) target.Value {
 }
 
 func (in *input) lookup(f flag) target.Value {
-	if !in.has(f.name) {
+	cf := in.flag(f.name)
+	if cf == nil {
 		return target.Value{}
 	}
 	origin := "flag --" + f.name
-	if f.boolean {
-		if in.c.IsSet(f.name) {
-			return target.Value{Value: strconv.FormatBool(in.c.Bool(f.name)), Origin: origin}
+	if bf, ok := cf.(*cli.BoolFlag); ok {
+		if bf.Count != nil && *bf.Count > 0 && bf.Destination != nil {
+			return target.Value{Value: strconv.FormatBool(*bf.Destination), Origin: origin}
 		}
-	} else if tv, ok := in.c.Generic(f.name).(*textValue); ok && len(tv.vals) > 0 {
+	} else if tv, ok := cf.(*cli.GenericFlag).Value.(*textValue); ok && len(tv.vals) > 0 {
 		val := tv.vals[len(tv.vals)-1]
 		switch {
 		case len(tv.vals) > 1 && f.list:
