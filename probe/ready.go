@@ -78,6 +78,32 @@ func (r Report) Level() Level {
 	return LevelAnswering
 }
 
+// LevelText says how far the server is up, and on what evidence: for ready,
+// the readiness signals that said yes.
+func (r Report) LevelText() string {
+	switch l := r.Level(); l {
+	case LevelReady:
+		var yes []string
+		for _, s := range r.Signals {
+			if s.Signal.Kind == expect.SignalReadiness && s.OK {
+				yes = append(yes, fmt.Sprintf("%s said yes (%d)", s.Label(), s.Status))
+			}
+		}
+		return "ready: " + strings.Join(yes, ", ")
+	case LevelAnswering:
+		for _, s := range r.Signals {
+			if s.Signal.Kind == expect.SignalReadiness {
+				return "answering"
+			}
+		}
+		return "answering; this product has no readiness endpoint here"
+	case LevelBound:
+		return "bound: listeners only, no protocol checked"
+	default:
+		return string(l)
+	}
+}
+
 // SignalResult is what a product's readiness or liveness endpoint said.
 type SignalResult struct {
 	Signal  expect.Signal

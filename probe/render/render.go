@@ -275,29 +275,10 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 			ew.printf("  - %s\n", l)
 		}
 	} else {
-		ew.printf("%s (%s): %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), levelText(rep), up, required, elapsed)
+		ew.printf("%s (%s): %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), rep.LevelText(), up, required, elapsed)
 	}
 	for _, wmsg := range rep.Warnings() {
 		ew.printf("  warning: %s\n", wmsg)
-	}
-}
-
-// levelText says how far the server is up, and on what evidence.
-func levelText(rep probe.Report) string {
-	switch l := rep.Level(); l {
-	case probe.LevelReady:
-		return "ready: the product says so"
-	case probe.LevelAnswering:
-		for _, s := range rep.Signals {
-			if s.Signal.Kind == "readiness" {
-				return "answering"
-			}
-		}
-		return "answering; this product has no readiness endpoint here"
-	case probe.LevelBound:
-		return "bound: listeners only, no protocol checked"
-	default:
-		return string(l)
 	}
 }
 
