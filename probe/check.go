@@ -216,7 +216,8 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 	if quick || t.Local {
 		stalled(ctx, &rep)
 	}
-	if len(spec.Signals) > 0 {
+	if len(spec.Signals) > 0 && !opt.NoVerify {
+		// --no-verify only dials: no HTTP request, the readiness ones neither.
 		signals(ctx, &rep, opt)
 	}
 	rep.StartLog = startLog(t)

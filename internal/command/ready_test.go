@@ -57,6 +57,12 @@ func TestMIWithAFailedCAppIsNotReady(t *testing.T) {
 		t.Errorf("--quiet: exit %d, want 1 with the readiness signal in its one line:\n%s%s", code, stdout, stderr)
 	}
 
+	// --no-verify only dials: a liveness probe's question, which a server
+	// busy with its CApps passes.
+	if code, stdout, stderr := runCLI(t, nil, "check", "--pid", fmt.Sprint(faulty.PID), "--no-verify", "--quiet"); code != 0 {
+		t.Errorf("check --no-verify: exit %d, want 0:\n%s%s", code, stdout, stderr)
+	}
+
 	code, stdout, stderr = runCLI(t, nil, "wait", "--pid", fmt.Sprint(faulty.PID), "--timeout", "3s", "--dial-timeout", "2s", "--progress", "lines")
 	out = stdout + stderr
 	if code != 1 || !strings.Contains(out, "not ready: readiness /healthz on internal-http") || !strings.Contains(out, "UNHEALTHY") ||

@@ -143,7 +143,7 @@ func TestCheckJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"schema", "verdict", "healthy", "host", "profile", "title", "offset", "timeout_ms", "elapsed_ms", "ports", "random", "problems", "warnings"} {
+	for _, k := range []string{"schema", "verdict", "healthy", "host", "profile", "title", "offset", "timeout_ms", "elapsed_ms", "ports", "random", "problems", "warnings", "generator", "level", "signals"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("top-level field %q missing", k)
 		}
@@ -152,7 +152,7 @@ func TestCheckJSONSchema(t *testing.T) {
 		t.Errorf("schema/verdict/healthy = %v/%v/%v", doc["schema"], doc["verdict"], doc["healthy"])
 	}
 	port := doc["ports"].([]any)[0].(map[string]any)
-	for _, k := range []string{"name", "number", "proto", "role", "need", "base", "offset_applies", "why", "source", "state", "latency_ms"} {
+	for _, k := range []string{"name", "number", "proto", "role", "need", "base", "offset_applies", "why", "source", "state", "latency_ms", "level"} {
 		if _, ok := port[k]; !ok {
 			t.Errorf("port field %q missing", k)
 		}
