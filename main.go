@@ -9,15 +9,10 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/carbonprobe/carbonprobe/internal/command"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := command.Run(ctx, os.Args, os.Stdout, os.Stderr, os.LookupEnv)
-	stop()
-	os.Exit(code)
+	os.Exit(command.Run(context.Background(), os.Args, os.Stdout, os.Stderr, os.LookupEnv))
 }

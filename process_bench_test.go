@@ -11,7 +11,7 @@ import (
 )
 
 // The benchmarks here time the whole process, start-up included, as the
-// peers in shared/research/bench-peers.md were timed: build the binary once,
+// peers in docs/performance.md were timed: build the binary once,
 // then exec `carbonprobe check` per iteration against loopback listeners.
 // Peak memory is not taken here: a child that Go starts shares the test
 // process's memory until its exec, and the kernel carries that high-water
@@ -22,7 +22,7 @@ import (
 func binary(b *testing.B) string {
 	b.Helper()
 	bin := filepath.Join(b.TempDir(), "carbonprobe")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "urfave_cli_no_docs", "-ldflags=-s -w", "-o", bin, ".")
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)

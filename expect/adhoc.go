@@ -14,8 +14,10 @@ const maxAdHoc = 2 * MaxPort
 // ParsePorts reads a --ports list: "8080,9443-9450,8000/udp,10389=ldap".
 // An entry is a port or an inclusive range, an optional /tcp or /udp, and an
 // optional =role naming what must answer (the role also implies the protocol:
-// 8000=kdc is UDP). Numbers are taken as they are: no offset is added. Every
-// bad entry is reported, not only the first.
+// 8000=kdc is UDP); an http or https role may name the path to request,
+// 9201=http:/healthz, and then a 2xx or 3xx status is what counts. Numbers
+// are taken as they are: no offset is added. Every bad entry is reported, not
+// only the first.
 func ParsePorts(list, origin string) ([]Port, error) {
 	var out []Port
 	var errs *multierror.Error
@@ -46,10 +48,18 @@ func parsePortEntry(entry string) ([]Port, error) {
 	numbers, protoText, hasProto := strings.Cut(spec, "/")
 
 	role := Role("")
+	var want *HTTPExpect
 	if hasRole {
-		role = Role(strings.ToLower(strings.TrimSpace(roleText)))
+		roleName, path, hasPath := strings.Cut(roleText, ":")
+		role = Role(strings.ToLower(strings.TrimSpace(roleName)))
 		if !role.valid() {
-			return nil, fmt.Errorf("unknown role %q (known: %s)", roleText, roleList())
+			return nil, fmt.Errorf("unknown role %q (known: %s)", roleName, roleList())
+		}
+		if hasPath {
+			want = &HTTPExpect{Path: strings.TrimSpace(path)}
+			if problems := want.check(role); len(problems) > 0 {
+				return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+			}
 		}
 	}
 	proto := TCP
@@ -91,7 +101,7 @@ func parsePortEntry(entry string) ([]Port, error) {
 		out = append(out, Port{
 			Name: fmt.Sprintf("%d/%s", n, proto), Proto: proto, Base: n, Number: n,
 			Role: role, Need: Required, Why: fmt.Sprintf("%d (from --ports, no offset)", n),
-			Source: "--ports", AdHoc: true,
+			Source: "--ports", AdHoc: true, HTTP: want,
 		})
 	}
 	return out, nil

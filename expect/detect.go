@@ -49,12 +49,16 @@ type Detection struct {
 
 var (
 	// productTxtRE is the update tool's own reading of updates/product.txt.
-	productTxtRE = regexp.MustCompile(`^([0-9a-zA-Z-]+)-([0-9]+\.[0-9]+\.[0-9]+)$`)
+	productTxtRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-zA-Z-]+)-([0-9]+\.[0-9]+\.[0-9]+)$`) })
 	// versionTxtRE reads bin/version.txt: "WSO2 API Manager v4.2.0",
 	// "WSO2 API Manager Gateway version: 4.2.0".
-	versionTxtRE = regexp.MustCompile(`^(WSO2 [A-Za-z0-9 ]*?)\s+(?:v|version:?\s*)([0-9]+(?:\.[0-9]+){1,3})\b`)
+	versionTxtRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(WSO2 [A-Za-z0-9 ]*?)\s+(?:v|version:?\s*)([0-9]+(?:\.[0-9]+){1,3})\b`)
+	})
 	// homeNameRE reads a home directory named like its zip: wso2am-4.2.0.
-	homeNameRE = regexp.MustCompile(`^(wso2[a-z]+)-([0-9]+(?:\.[0-9]+){1,3})(?:[-.].*)?$`)
+	homeNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(wso2[a-z]+)-([0-9]+(?:\.[0-9]+){1,3})(?:[-.].*)?$`)
+	})
 )
 
 // DetectHome looks at a home directory's start scripts and version files.
@@ -102,7 +106,7 @@ func DetectHome(home string) (Detection, error) {
 	var claims []claim
 	if data, err := readConfig(filepath.Join(home, "updates", "product.txt")); err == nil {
 		text := strings.TrimSpace(string(data))
-		if m := productTxtRE.FindStringSubmatch(text); m != nil {
+		if m := productTxtRE().FindStringSubmatch(text); m != nil {
 			claims = append(claims, claim{byCode[m[1]], m[2], "updates/product.txt:1 " + text})
 		}
 	}
@@ -116,7 +120,7 @@ func DetectHome(home string) (Detection, error) {
 		}
 		first, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
 		first = strings.TrimSpace(first)
-		if m := versionTxtRE.FindStringSubmatch(first); m != nil {
+		if m := versionTxtRE().FindStringSubmatch(first); m != nil {
 			// The longest name that starts the line wins: "WSO2 Carbon
 			// Framework" before "WSO2 Carbon".
 			id, best := "", 0
@@ -132,7 +136,7 @@ func DetectHome(home string) (Detection, error) {
 	}
 	if abs, err := filepath.Abs(home); err == nil {
 		base := filepath.Base(abs)
-		if m := homeNameRE.FindStringSubmatch(base); m != nil {
+		if m := homeNameRE().FindStringSubmatch(base); m != nil {
 			claims = append(claims, claim{byCode[m[1]], m[2], "the directory name " + base})
 		}
 	}

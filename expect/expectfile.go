@@ -24,7 +24,22 @@ type ExpectRow struct {
 	Need      Need   `toml:"need" yaml:"need"`     // required (default) or optional
 	Condition string `toml:"condition" yaml:"condition"`
 	Source    string `toml:"source" yaml:"source"` // where the number comes from, for people
-	Line      int    `toml:"-" yaml:"-"`
+	// An http or https port may ask more than any HTTP reply: a path, the
+	// statuses that count (default 2xx and 3xx once any of these is given),
+	// a body regexp, a "Name: regexp" header.
+	Path   string   `toml:"path" yaml:"path"`
+	Status []string `toml:"status" yaml:"status"`
+	Body   string   `toml:"body" yaml:"body"`
+	Header string   `toml:"header" yaml:"header"`
+	Line   int      `toml:"-" yaml:"-"`
+}
+
+// http is the row's HTTP expectation, nil when it asks none.
+func (row ExpectRow) http() *HTTPExpect {
+	if row.Path == "" && len(row.Status) == 0 && row.Body == "" && row.Header == "" {
+		return nil
+	}
+	return &HTTPExpect{Path: row.Path, Status: row.Status, Body: row.Body, Header: row.Header}
 }
 
 type expectDoc struct {
@@ -98,6 +113,11 @@ func ParseExpectFile(data []byte, file string) ([]ExpectRow, error) {
 			bad("need %q is neither required nor optional", row.Need)
 		case row.Need == Optional && row.Condition == "":
 			bad("an optional port needs a condition saying when it is there")
+		}
+		if h := row.http(); h != nil {
+			for _, p := range h.check(row.Role) {
+				bad("%s", p)
+			}
 		}
 		if row.Name != "" && seen[row.Name] == 0 {
 			seen[row.Name] = row.Line
@@ -254,7 +274,7 @@ func (r *resolver) expectPorts(spec Spec) []Port {
 		}
 		withOffset := row.Offset == nil || *row.Offset
 		p := Port{Name: row.Name, Proto: row.Proto, Base: row.Base, Offset: withOffset, Number: row.Base,
-			Role: row.Role, Need: row.Need, Condition: row.Condition, Source: row.Source, Expect: at, From: at}
+			Role: row.Role, Need: row.Need, Condition: row.Condition, Source: row.Source, Expect: at, From: at, HTTP: row.http()}
 		if p.Source == "" {
 			p.Source = "--expect " + at
 		}

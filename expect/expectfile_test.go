@@ -67,6 +67,50 @@ func TestExpectFileExamples(t *testing.T) {
 	}
 }
 
+// TestExpectFileHTTPRows: a readiness endpoint as an --expect row, and
+// every bad HTTP field named with its line.
+func TestExpectFileHTTPRows(t *testing.T) {
+	rows, err := ParseExpectFile([]byte(`[[port]]
+name = "ready"
+base = 9191
+role = "http"
+path = "/healthz"
+status = ["200"]
+body = '"status" *: *"ready"'
+header = "Content-Type: json"
+`), "x.toml")
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("%v %+v", err, rows)
+	}
+	if h := rows[0].http(); h == nil || h.Path != "/healthz" || h.Status[0] != "200" || h.Header != "Content-Type: json" {
+		t.Errorf("http %+v", h)
+	}
+	_, err = ParseExpectFile([]byte(`[[port]]
+name = "x"
+base = 9191
+role = "tcp"
+path = "/healthz"
+
+[[port]]
+name = "y"
+base = 9192
+role = "http"
+status = ["600", "2xx"]
+body = "("
+header = "no colon"
+`), "x.toml")
+	for _, want := range []string{
+		`1: port "x": a path, a status, a body or a header goes with role http or https, not tcp`,
+		`7: port "y": status "600": want a class (2xx) or a code (204)`,
+		`7: port "y": body "(": error parsing regexp`,
+		`7: port "y": header "no colon": want "Name: regexp"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors lack %q:\n%v", want, err)
+		}
+	}
+}
+
 func TestExpectFileErrorsNameTheirLines(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, text string

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	quote "github.com/carbonprobe/carbonprobe/internal/text"
 )
@@ -31,14 +32,14 @@ func ParseOffset(text, origin string) (int, error) {
 
 // sysPropRE finds -DportOffset=N in Java options. A quote may stand before it,
 // as in JAVA_OPTS="-DportOffset=3".
-var sysPropRE = regexp.MustCompile(`(?:^|[\s"'])-DportOffset=([^\s"']*)`)
+var sysPropRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s"'])-DportOffset=([^\s"']*)`) })
 
 // OffsetFromJavaOpts finds -DportOffset=N in Java options text. Java applies
 // system properties in order, and Carbon's Main.processCmdLineArgs applies the
 // ones after the main class last, so the last one wins. ok is false when the
 // text has none.
 func OffsetFromJavaOpts(text, origin string) (off int, ok bool, err error) {
-	m := sysPropRE.FindAllStringSubmatch(text, -1)
+	m := sysPropRE().FindAllStringSubmatch(text, -1)
 	if len(m) == 0 {
 		return 0, false, nil
 	}

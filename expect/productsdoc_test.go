@@ -39,7 +39,8 @@ Generated from the profiles (` + "`expect/profiles/*.toml`" + `) by
 ` + "`go test ./expect -run TestProductsDoc -update-docs`" + `: edit the profiles, not this page.
 Every row cites the product source that decides it: the repository, the
 commit of the copy read (` + "`wso2/carbon-kernel@07b7a62:...`" + `), the file and, for a
-configuration file, its line (` + "`carbon.xml:135`" + `); for code, the class and method.
+configuration file, its line (` + "`carbon.xml:135`" + `); for code, the class and method. Facts and citations beyond the
+rows: [wso2-ports.md](wso2-ports.md).
 
 Given ` + "`--carbon-home`" + `, carbonprobe picks the profile from the home: the start
 scripts (` + "`bin/micro-integrator.sh`, `bin/integrator.sh`, `bin/api-manager.sh`, `bin/gateway.sh`, `bin/traffic-manager.sh`, `bin/api-cp.sh`" + `, ...),
@@ -63,7 +64,7 @@ Then the home's own files decide, each where the product reads it:
 | Synapse inbound endpoints (` + "`repository/deployment/server/synapse-configs/default/inbound-endpoints/*.xml`" + `) | the WebSocket and WebSub endpoints of API-M and any endpoint an operator deploys: ` + "`suspend`" + `, the ` + "`inbound.*.port`" + ` parameter; the offset applies only with ` + "`ws.use.port.offset`" + ` (WebSocket) or synapse.properties' ` + "`inbound.port.offset.enable`" + ` |
 | ` + "`log4j.properties`" + ` | log4j 1.x: a SyslogAppender attached to a logger, with a SyslogHost, opens a random UDP port |
 | ` + "`log4j2.properties`" + ` | log4j2 (read instead of log4j.properties where both exist): a Syslog appender log4j2 builds opens a random UDP port with ` + "`protocol = UDP`" + `; over TCP (the default) it keeps no listening port |
-| the start script | ` + "`-Dcom.sun.management.jmxremote`" + ` (the JDK's local connector, a random TCP port) and its ` + "`local.port`" + ` pin; MI's ` + "`-DenableManagementApi`" + `, ` + "`-DenableReadinessProbe`" + ` and the like, which switch its internal listeners |
+| the start script | ` + "`-Dcom.sun.management.jmxremote`" + ` (the JDK's local connector, a random TCP port) and its ` + "`local.port`" + ` pin; MI's ` + "`-DenableManagementApi`" + `, ` + "`-DenableReadinessProbe`" + ` and the like, which switch its internal listeners and its readiness and liveness endpoints |
 
 Placeholders are resolved as the server resolves them: in deployment.toml
 the config mapper's ` + "`$sys{name}`" + ` (a Java system property), ` + "`$env{NAME}`" + ` (an
@@ -81,8 +82,20 @@ lists but its source shows is never opened; rows marked **UNCONFIRMED** come
 from documentation or defaults that could not be checked against the
 product's source; they are optional, and say so.
 
+Besides its ports, a profile names the product's own readiness and liveness
+endpoints (` + "`[[signal]]`" + ` rows): an HTTP request on one of its ports, the answer
+that counts, what a yes means, and when the endpoint exists. A signal is
+asked only when its port is checked and the server's own switches make it
+exist: MI's ` + "`-DenableReadinessProbe`" + ` and ` + "`-DenableLivenessProbe`" + ` (from the running
+server's command line or the start script), ` + "`[readiness_probe]`" + ` and
+` + "`[liveness_probe]`" + ` ` + "`protocols`" + `, IS's ` + "`[carbon_health_check] enable`" + `, API-M's node
+types. A signal the configuration takes away is said in a note, with the
+file and line or the ` + "`-D`" + ` option that did. A **required** signal that answers
+otherwise fails the check; an **optional** one, whose answers the sources
+leave UNCONFIRMED, is shown and never fails it.
+
 `)
-	b.WriteString("| profile | product | versions | offset | ports (base; * no offset) |\n|---|---|---|---|---|\n")
+	b.WriteString("| profile | product | versions | offset | ports (base; * no offset) | signals |\n|---|---|---|---|---|---|\n")
 	for _, p := range Profiles() {
 		var ports []string
 		for _, pp := range p.Ports {
@@ -92,7 +105,14 @@ product's source; they are optional, and say so.
 			}
 			ports = append(ports, s)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %s |\n", p.Name, p.Title, versionsText(p), p.DefaultOffset, strings.Join(ports, ", "))
+		var signals []string
+		for _, s := range p.Signals {
+			signals = append(signals, fmt.Sprintf("%s %s %s", s.Kind, s.Port, s.Path))
+		}
+		if len(signals) == 0 {
+			signals = []string{"none"}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %d | %s | %s |\n", p.Name, p.Title, versionsText(p), p.DefaultOffset, strings.Join(ports, ", "), strings.Join(signals, ", "))
 	}
 	for _, p := range Profiles() {
 		fmt.Fprintf(&b, "\n## `%s`: %s\n\n", p.Name, p.Title)
@@ -141,8 +161,50 @@ product's source; they are optional, and say so.
 			}
 			fmt.Fprintf(&b, "| %s | %s | %v | %s | %s |\n", r.Kind, r.Proto, r.Expected, v, cell(r.Why))
 		}
+		signalsDoc(&b, p)
 	}
 	return b.String()
+}
+
+// signalsDoc writes a profile's readiness and liveness endpoints.
+func signalsDoc(b *strings.Builder, p *Profile) {
+	if len(p.Signals) == 0 {
+		fmt.Fprintf(b, "\nNo readiness or liveness endpoint: %s.\n", strings.TrimSuffix(p.NoSignals, "."))
+		return
+	}
+	b.WriteString("\n| signal | port | request | answer that counts | need | versions | exists when | means | source |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range p.Signals {
+		role, _ := p.portRole(s.Port)
+		answer := "2xx or 3xx"
+		if len(s.Status) > 0 {
+			answer = strings.Join(s.Status, " or ")
+		}
+		if s.Body != "" {
+			answer += ", body matching `" + s.Body + "`"
+		}
+		if s.Header != "" {
+			answer += ", header `" + s.Header + "`"
+		}
+		need := string(s.Need)
+		if need == "" {
+			need = string(Required)
+		}
+		if strings.Contains(s.Condition, "UNCONFIRMED") {
+			need += " **UNCONFIRMED**"
+		}
+		v := "all"
+		if len(s.Versions) == 2 {
+			v = s.Versions[0] + "-" + s.Versions[1]
+		}
+		// The condition says when the endpoint exists (parseProfile holds a
+		// switched signal to one); the node types are the rows' own.
+		when := orDefault(s.Condition, "always, with its port")
+		if len(s.Nodes) > 0 {
+			when = joinSentences(when, "Served by the all-in-one node and -Dprofile="+strings.Join(s.Nodes, ", -Dprofile=")+" only: "+s.NodesWhy)
+		}
+		fmt.Fprintf(b, "| %s | %s (%s) | GET %s | %s | %s | %s | %s | %s | %s |\n", s.Kind, s.Port, role, s.Path,
+			cell(answer), need, v, cell(when), cell(s.Means), cell(s.Source))
+	}
 }
 
 func versionsText(p *Profile) string {

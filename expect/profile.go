@@ -61,6 +61,10 @@ type Profile struct {
 	Ports               []profPort   `toml:"port"`
 	Random              []profRandom `toml:"random"`
 	Docs                []profDocs   `toml:"docs"`
+	// Signals are the product's own readiness and liveness endpoints
+	// (signal.go); NoSignals says why a profile has none.
+	Signals   []profSignal `toml:"signal"`
+	NoSignals string       `toml:"no_signals"`
 }
 
 type profPort struct {
@@ -296,6 +300,9 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 		if err := checkRange(d.Versions); err != nil {
 			bad("docs %d: versions: %v", i+1, err)
 		}
+	}
+	for _, problem := range p.signalProblems() {
+		bad("%s", problem)
 	}
 	return &p, errs.ErrorOrNil()
 }

@@ -234,6 +234,7 @@ func (r *resolver) resolve() Spec {
 			spec.Ports = r.ports(off)
 			spec.Random = r.random()
 			spec.Docs = r.docs()
+			spec.Signals = r.signals(spec.Ports)
 			for _, p := range spec.Ports {
 				if p.Number > MaxPort && p.Need != Off && p.Unknown == "" {
 					r.fail(fmt.Errorf("offset %d from %s pushes port %s (%d) to %d, past %d",
@@ -269,6 +270,10 @@ func oneLineSpec(s *Spec) {
 	for i := range s.Random {
 		k := &s.Random[i]
 		k.Why, k.Pin, k.From = oneLine(k.Why), oneLine(k.Pin), oneLine(k.From)
+	}
+	for i := range s.Signals {
+		g := &s.Signals[i]
+		g.Means, g.Source, g.Condition, g.From = oneLine(g.Means), oneLine(g.Source), oneLine(g.Condition), oneLine(g.From)
 	}
 	for i := range s.Notes {
 		s.Notes[i] = oneLine(s.Notes[i])
@@ -500,6 +505,11 @@ func (p *Profile) versionBound() []string {
 			add("a documentation note")
 		}
 	}
+	for _, s := range p.Signals {
+		if len(s.Versions) > 0 {
+			add("the " + s.Kind + " signal " + s.Path)
+		}
+	}
 	return out
 }
 
@@ -687,33 +697,21 @@ func (r *resolver) decideFiles(pp profPort) decision {
 }
 
 // decideSysEnable follows a switch the server reads from its system
-// properties (MI's internal APIs: InternalAPIConfig loads an API only when
+// properties (MI's internal APIs: ConfigurationLoader loads an API only when
 // -Denable<Name> is true): the port opens when one of the properties named
 // is true.
 func (r *resolver) decideSysEnable(pp profPort, d *decision) {
 	if len(pp.SysEnable) == 0 {
 		return
 	}
-	var set []string
-	for _, name := range pp.SysEnable {
-		v, where, ok := r.enableProp(name)
-		if ok && javaBool(v) {
-			d.need = Required
-			d.from = append(d.from, fmt.Sprintf("-D%s=%s (%s)", name, v, where))
-			return
-		}
-		if ok {
-			set = append(set, fmt.Sprintf("-D%s=%s (%s)", name, v, where))
-		}
+	on, from, off := r.sysSwitch(pp.SysEnable)
+	switch {
+	case on:
+		d.need = Required
+		d.from = append(d.from, from)
+	case off != "":
+		d.need, d.cond = Off, fmt.Sprintf("not expected: %s: %s", off, pp.SysEnableWhy)
 	}
-	if !r.wholeCommandLine() && (r.home == nil || r.home.script == nil) {
-		return // the profile's need stands: its start script passes them
-	}
-	why := "none of -D" + strings.Join(pp.SysEnable, ", -D") + " is true"
-	if len(set) > 0 {
-		why += " (" + strings.Join(set, ", ") + ")"
-	}
-	d.need, d.cond = Off, fmt.Sprintf("not expected: %s: %s", why, pp.SysEnableWhy)
 }
 
 // enableProp looks a system property up as the JVM ends with it: the

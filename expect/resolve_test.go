@@ -407,3 +407,25 @@ source = "s"
 		}
 	}
 }
+
+// TestParsePortsHTTPPath: an http or https port may name the path to
+// request; then a 2xx or 3xx status is what counts.
+func TestParsePortsHTTPPath(t *testing.T) {
+	ports, err := ParsePorts("9201=http:/healthz,9164=https:/management/health", "flag --ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ports[0].HTTP == nil || ports[0].HTTP.Path != "/healthz" || ports[1].HTTP.Path != "/management/health" || ports[1].Role != RoleHTTPS {
+		t.Errorf("got %+v %+v", ports[0].HTTP, ports[1].HTTP)
+	}
+	_, err = ParsePorts("9201=ldap:/x,9202=http:healthz,9203=http:/a b", "flag --ports")
+	for _, want := range []string{
+		`"9201=ldap:/x": a path, a status, a body or a header goes with role http or https, not ldap`,
+		`"9202=http:healthz": path "healthz": want an absolute path, starting with /`,
+		`"9203=http:/a b": path "/a b": no spaces or control characters`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("errors lack %q:\n%v", want, err)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Setting is one value read from a configuration file, and where it was read.
@@ -68,13 +69,13 @@ type sysProps map[string]string
 
 // sysPropOptRE finds -Dname=value and bare -Dname options. Like sysPropRE, a
 // quote may stand before it.
-var sysPropOptRE = regexp.MustCompile(`(?:^|[\s"'])-D([^\s"'=]+)(?:=([^\s"']*))?`)
+var sysPropOptRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s"'])-D([^\s"'=]+)(?:=([^\s"']*))?`) })
 
 // parseSysProps reads -Dname=value options; a later one wins, as with java
 // and Carbon's Main.processCmdLineArgs. -Dname alone is "true", as Main sets it.
 func parseSysProps(javaOpts, home string) sysProps {
 	p := sysProps{}
-	for _, m := range sysPropOptRE.FindAllStringSubmatch(javaOpts, -1) {
+	for _, m := range sysPropOptRE().FindAllStringSubmatch(javaOpts, -1) {
 		v := m[2]
 		if !strings.Contains(m[0], "=") {
 			v = "true"

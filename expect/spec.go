@@ -88,6 +88,10 @@ type Port struct {
 	// discovery ports): a probe never sends it a datagram, which would land
 	// in the cluster's own discovery socket.
 	Cluster bool
+	// HTTP, when set, asks more of an http or https port than any HTTP
+	// reply: a path to request, the status that means yes, a body or header
+	// match (from --ports 9201=http:/healthz or an --expect row).
+	HTTP *HTTPExpect
 	// Unknown says why the port's number cannot be told, naming the
 	// placeholder and the file and line that hold it: "$env{HTTP_PORT}
 	// (conf/deployment.toml:14 [transport.http] listener.port) is not set in
@@ -107,6 +111,41 @@ func (p Port) Label() string {
 
 // Key identifies a port on a host: "tcp/8290".
 func (p Port) Key() string { return fmt.Sprintf("%s/%d", p.Proto, p.Number) }
+
+// HTTPExpect is what an HTTP endpoint must answer.
+type HTTPExpect struct {
+	Path string // the request's path, "/healthz"; "/" when empty
+	// Status lists the statuses that count: classes ("2xx") or codes
+	// ("204"); empty: 2xx and 3xx.
+	Status []string
+	Body   string // a regular expression the first 64 KiB of the body must match; "" for none
+	Header string // "Name: regexp", a header the reply must carry, matching; "" for none
+}
+
+// Signal is an HTTP endpoint a product answers to say that it is ready to
+// serve (readiness) or that it is alive (liveness): what the product itself
+// means by ready, beyond bound ports and answering protocols.
+type Signal struct {
+	Kind string // "readiness" or "liveness"
+	// Port names the row of Spec.Ports the endpoint is served on; its role
+	// (http or https) says the scheme. The signal is asked only when that
+	// port is checked.
+	Port   string
+	Expect HTTPExpect
+	Means  string // what a yes means: "every CApp is deployed"
+	Source string // the product source that shows the endpoint and its answers
+	// Condition says when the endpoint exists, "" when always with its port.
+	Condition string
+	// Need is Required when a wrong answer fails the check, Optional when
+	// the answer is shown and never fails it: where the sources leave the
+	// endpoint's answers unconfirmed (Condition says why). Never Off: a
+	// signal the configuration switches off is left out of the Spec.
+	Need Need
+	// From names the home's files or the Java options that switched the
+	// endpoint on: "-DenableReadinessProbe=true (bin/micro-integrator.sh:55
+	// -DenableReadinessProbe)"; empty when the profile's default stands.
+	From string
+}
 
 // RandomKind is a kind of port the server opens on a random number at every start.
 type RandomKind struct {
@@ -169,6 +208,8 @@ type Spec struct {
 	Ports   []Port
 	Random  []RandomKind
 	Docs    []DocsClaim
+	// Signals are the product's own readiness and liveness endpoints.
+	Signals []Signal
 
 	// Home is the server's home directory, when one was read.
 	Home string

@@ -360,6 +360,13 @@ func TestUpstreamMIInternalAPIs(t *testing.T) {
 	if p := want(t, spec, "management-https", Off, -1); !strings.Contains(p.Condition, "-DenableManagementApi=false (pid 7's command line)") {
 		t.Errorf("condition %q", p.Condition)
 	}
+	// The Management API alone opens the HTTP listener too: its protocols
+	// are "https http" (default.json management_api.protocols).
+	mgmt := upstreamHome(t, "wso2mi-4.2.0")
+	edit(t, mgmt, "bin/micro-integrator.sh", "    -DenableReadinessProbe=true \\\n    -DenableLivenessProbe=true \\\n", "")
+	if p := want(t, resolveHome(t, mgmt, nil), "internal-http", Required, 9201); !strings.Contains(p.From, "-DenableManagementApi=true (bin/micro-integrator.sh:55") {
+		t.Errorf("internal-http from %q", p.From)
+	}
 	// A script without the flags starts neither internal API.
 	edit(t, mi, "bin/micro-integrator.sh", "    -DenableReadinessProbe=true \\\n    -DenableLivenessProbe=true \\\n    -DenableManagementApi=true \\\n", "")
 	spec = resolveHome(t, mi, nil)

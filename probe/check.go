@@ -112,6 +112,11 @@ type Report struct {
 	Notes   []string // findings across ports, such as swapped JMX ports
 	Elapsed time.Duration
 
+	// Signals are what the product's own readiness and liveness endpoints
+	// said; StartLog what its log says of its start (a local server).
+	Signals  []SignalResult
+	StartLog *StartLog
+
 	Extras       []Extra  // the server's sockets that are not fixed ports
 	OwnerNotes   []string // what could not be read in the socket table or /proc
 	StrictExtras bool     // random ports fail the check (Options.StrictExtras)
@@ -211,6 +216,11 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 	if quick || t.Local {
 		stalled(ctx, &rep)
 	}
+	if len(spec.Signals) > 0 && !opt.NoVerify {
+		// --no-verify only dials: no HTTP request, the readiness ones neither.
+		signals(ctx, &rep, opt)
+	}
+	rep.StartLog = startLog(t)
 	rep.Elapsed = time.Since(start)
 	return rep
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,31 @@ func TestStrictExtras(t *testing.T) {
 	opt.StrictExtras = false
 	if rep := Check(context.Background(), tg, opt); !rep.Healthy() {
 		t.Fatalf("unhealthy without --strict-extras: %v", rep.Err())
+	}
+}
+
+// TestStartLog: the server's log says when its start is over; a line from
+// an earlier run of the same home does not count for this JVM.
+func TestStartLog(t *testing.T) {
+	srv := carbonlike.Start(t, carbonlike.Options{})
+	rep := Check(context.Background(), withServer(t, carbonSpec(t, srv.Offset), srv.PID), Options{Timeout: 5 * time.Second})
+	if l := rep.StartLog; l == nil || !l.Started || !strings.Contains(l.Line, "WSO2 Carbon started in") {
+		t.Errorf("start log %+v", l)
+	}
+
+	old := procstest.Start(t, procstest.Options{})
+	logPath := filepath.Join(old.Home, target.LogFile)
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, []byte("[2020-01-01 00:00:00,000]  INFO {StartupFinalizerServiceComponent} - WSO2 Carbon started in 12 sec\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep = Check(context.Background(), withServer(t, adhoc(t, testnetPort(t)), old.PID), Options{})
+	if l := rep.StartLog; l == nil || l.Started || !strings.Contains(l.Detail, "from an earlier run") {
+		t.Errorf("start log %+v", l)
+	}
+	if w := strings.Join(rep.Warnings(), "\n"); !strings.Contains(w, "from an earlier run") {
+		t.Errorf("no warning about the start line:\n%s", w)
 	}
 }

@@ -30,6 +30,15 @@ func (r Report) Err() error {
 			errs = multierror.Append(errs, err)
 		}
 	}
+	for _, s := range r.Signals {
+		if s.Fails() {
+			means := ""
+			if s.Signal.Means != "" {
+				means = " (" + s.Signal.Kind + " means " + s.Signal.Means + ")"
+			}
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s%s", s.Label(), s.Detail, means))
+		}
+	}
 	return errs.ErrorOrNil()
 }
 
@@ -95,7 +104,15 @@ func (r Report) Warnings() []string {
 	var out []string
 	out = append(out, r.Notes...)
 	out = append(out, r.Target.Notes...)
+	if l := r.StartLog; l != nil && !l.Started {
+		out = append(out, fmt.Sprintf("log %s: %s", l.Path, l.Detail))
+	}
 	out = append(out, r.OwnerNotes...)
+	for _, s := range r.Signals {
+		if s.Asked && !s.OK && !s.Fails() {
+			out = append(out, fmt.Sprintf("%s (optional): %s; %s", s.Label(), s.Detail, s.Signal.Condition))
+		}
+	}
 	for _, res := range r.Results {
 		if res.Conflict != "" && res.Port.Need != expect.Required {
 			out = append(out, fmt.Sprintf("%s (%s): %s", res.Port.Label(), res.Port.Need, res.Conflict))

@@ -35,11 +35,18 @@ func verifyTCP(ctx context.Context, conn net.Conn, host string, opt Options, p e
 	start := time.Now()
 	var a *Answer
 	switch p.Role {
-	case expect.RoleHTTP:
-		r, err := httpcheck.CheckHTTP(ctx, conn, net.JoinHostPort(host, strconv.Itoa(p.Number)))
-		a = fromHTTP(p, r, err)
-	case expect.RoleHTTPS:
-		r, err := httpcheck.CheckHTTPS(ctx, conn, host, opt.CertWarn)
+	case expect.RoleHTTP, expect.RoleHTTPS:
+		want, err := wantOf(p.HTTP)
+		if err != nil {
+			a = answer(p, false, "", "", nil, nil, err)
+			break
+		}
+		var r httpcheck.Result
+		if p.Role == expect.RoleHTTP {
+			r, err = httpcheck.CheckHTTP(ctx, conn, net.JoinHostPort(host, strconv.Itoa(p.Number)), want)
+		} else {
+			r, err = httpcheck.CheckHTTPS(ctx, conn, host, opt.CertWarn, want)
+		}
 		a = fromHTTP(p, r, err)
 	case expect.RoleLDAP:
 		r, err := ldapcheck.Check(ctx, conn)

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -206,5 +207,71 @@ func BenchmarkVerifyCarbonLike(b *testing.B) {
 		if rep := Check(context.Background(), spec, Options{Timeout: 5 * time.Second}); !rep.Healthy() {
 			b.Fatal(rep.Err())
 		}
+	}
+}
+
+// BenchmarkVerifyMI is the full verification of a running server as
+// `check --pid PID` does it: the target resolved from the process (its
+// command line, main class and home), every port dialled and its protocol
+// checked (HTTP, HTTPS with the certificate), each port's holder read from
+// the socket table, the random ports attributed, and the product's
+// readiness and liveness endpoints asked.
+func BenchmarkVerifyMI(b *testing.B) {
+	srv := carbonlike.Start(b, carbonlike.Options{Profile: "mi"})
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		tg, err := target.Resolve(ctx, target.Request{PID: target.Value{Value: fmt.Sprint(srv.PID), Origin: "flag --pid"}, Self: os.Getpid()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep := Check(ctx, tg, Options{Timeout: 5 * time.Second})
+		if !rep.Healthy() || rep.Level() != LevelReady || len(rep.Signals) < 2 {
+			b.Fatalf("level %s, %d signals: %v", rep.Level(), len(rep.Signals), rep.Err())
+		}
+	}
+}
+
+// TestReadinessSignal: a Micro Integrator whose CApps failed answers every
+// port, HTTP included, but its readiness endpoint says 500: the check fails
+// on the product's own word, and is ready only when that word is yes.
+func TestReadinessSignal(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		props  map[string]string
+		level  Level
+		health bool
+	}{
+		{"CApps deployed", nil, LevelReady, true},
+		{"a CApp failed", map[string]string{"carbonlike.faultyCapps": "orders,billing"}, LevelAnswering, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := carbonlike.Start(t, carbonlike.Options{Profile: "mi", Props: tc.props})
+			spec, err := expect.Resolve(expect.Input{Profile: expect.Text{Value: "mi", Origin: "test"}, Offset: expect.Text{Value: fmt.Sprint(srv.Offset), Origin: "test"},
+				JavaOpts: expect.Text{Value: "-DenableReadinessProbe=true -DenableLivenessProbe=true -DenableManagementApi=true", Origin: "test"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The mi profile's own rows give the signal: -DenableReadinessProbe switches it on.
+			if len(spec.Signals) == 0 || spec.Signals[0].Expect.Path != "/healthz" {
+				t.Fatalf("the mi profile resolves no /healthz signal: %+v", spec.Signals)
+			}
+			rep := Check(context.Background(), target.Target{Spec: spec, Host: "127.0.0.1"}, Options{Timeout: 5 * time.Second})
+			if rep.Healthy() != tc.health || rep.Level() != tc.level {
+				t.Fatalf("healthy %v, level %s; want %v, %s:\n%v", rep.Healthy(), rep.Level(), tc.health, tc.level, rep.Err())
+			}
+			// /healthz and /liveness, both on the internal API port.
+			if len(rep.Signals) != 2 || !rep.Signals[0].Asked || rep.Signals[0].Number != srv.Ports["internal-http"] || !rep.Signals[1].OK {
+				t.Fatalf("signals %+v", rep.Signals)
+			}
+			if !tc.health {
+				want := fmt.Sprintf(`readiness /healthz on internal-http %d/tcp: HTTP/1.1 500 Internal Server Error at /healthz, Server: WSO2 Carbon Server, not 200: {"version":"4.2.0","status": "not ready, faulty CAPPs detected", "Faulty CAPPs" : ["orders","billing"]} (readiness means every CApp deployed without fault: ReadinessResource answers 200`,
+					srv.Ports["internal-http"])
+				if err := rep.Err(); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("err = %v\nwant %s", err, want)
+				}
+			}
+		})
 	}
 }

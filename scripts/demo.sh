@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 scripts/install-deps.sh
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/carbonprobe .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe .
 cp=bin/carbonprobe
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/carbonprobe-demo.XXXXXX")

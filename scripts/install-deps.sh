@@ -2,7 +2,10 @@
 # Installs what carbonprobe's tests and demo need on a fresh Debian machine,
 # and only what is missing: a JDK (the Carbon-like server), OpenLDAP slapd and
 # MIT krb5kdc (real servers for the protocol checks), xmllint (the JUnit
-# schema), and the Go modules.
+# schema), zsh, fish and groff (the completions and the man page), and the
+# Go modules. With --image, also buildah, podman and runc
+# (scripts/image-test.sh builds and runs the container image without a
+# Docker engine; runc, as crun refuses hybrid cgroup hosts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +24,15 @@ have prometheus && have promtool || pkgs+=(prometheus)
 have prometheus-blackbox-exporter || pkgs+=(prometheus-blackbox-exporter)
 have curl || pkgs+=(curl)
 have jq || pkgs+=(jq)
+# The generated completions are run by the shells they are for, the man page by groff.
+have zsh || pkgs+=(zsh)
+have fish || pkgs+=(fish)
+have groff || pkgs+=(groff-base)
+if [ "${1:-}" = "--image" ]; then
+  have buildah || pkgs+=(buildah)
+  have podman || pkgs+=(podman)
+  have runc || pkgs+=(runc)
+fi
 
 if ((${#pkgs[@]})); then
   sudo=""

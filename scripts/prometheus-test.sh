@@ -73,7 +73,8 @@ EOF
 
 exporter_port=$(free_port) || fail "no free port for the exporter"
 "$cp" serve --targets "$work/targets.yaml" --listen "127.0.0.1:$exporter_port" >"$work/serve.log" 2>&1 &
-pids+=($!)
+serve_pid=$!
+pids+=("$serve_pid")
 exporter="127.0.0.1:$exporter_port"
 
 # Prometheus' config is the example's, with the example's names replaced by
@@ -116,6 +117,8 @@ until_value "carbonprobe_port_up{job=\"carbonprobe-probe\",instance=\"127.0.0.1\
 until_value "carbonprobe_healthy{job=\"carbonprobe\",target=\"$key\"}" 1 30
 until_value "carbonprobe_port_answer_ok{job=\"carbonprobe\",target=\"$key\",port=\"https\"}" 1 10
 until_value "carbonprobe_offset{job=\"carbonprobe\",target=\"$key\"}" "$offset" 10
+until_value "carbonprobe_level{job=\"carbonprobe\",target=\"$key\",level=\"answering\"}" 1 10
+until_value "carbonprobe_port_level{job=\"carbonprobe\",target=\"$key\",port=\"https\",level=\"answering\"}" 1 10
 until_value "carbonprobe_random_ports{job=\"carbonprobe\",target=\"$key\",proto=\"tcp\",attribution=\"jmxremote\"}" 1 10
 until_value "carbonprobe_port_cert_expiry_timestamp_seconds{port=\"https\",job=\"carbonprobe\"} > time()" \
   "$(value "carbonprobe_port_cert_expiry_timestamp_seconds{port=\"https\",job=\"carbonprobe\"}")" 10
@@ -135,11 +138,22 @@ scripts/carbonlike/stop.sh --home "$home" >&2
 until_value "carbonprobe_port_up{job=\"carbonprobe\",target=\"$key\",port=\"https\"}" 0 30
 until_value "carbonprobe_port_up{job=\"carbonprobe-probe\",instance=\"127.0.0.1\",port=\"jmx-registry\"}" 0 30
 until_value "carbonprobe_healthy{job=\"carbonprobe\",target=\"$key\"}" 0 10
+until_value "carbonprobe_level{job=\"carbonprobe\",target=\"$key\",level=\"down\"}" 1 10
 until_value "carbonprobe_port_state{job=\"carbonprobe\",target=\"$key\",port=\"https\",state=\"refused\"}" 1 10
 until_value "count(ALERTS{alertname=\"CarbonPortDown\",job=\"carbonprobe\",target=\"$key\"})" 4 30
 code=$(curl -s -o "$work/readyz.json" -w '%{http_code}' "http://$exporter/readyz")
 [ "$code" = 503 ] || fail "/readyz answered $code once the server stopped"
 jq -e '.healthy == false and (.problems | length) > 0' "$work/readyz.json" >/dev/null || fail "/readyz's report: $(head -c 400 "$work/readyz.json")"
 if "$cp" serve --healthcheck --listen "$exporter" >&2; then fail "serve --healthcheck says ready once the server stopped"; fi
+
+say "SIGHUP reads the targets file again; SIGTERM stops the exporter with status 0"
+kill -HUP "$serve_pid"
+for _ in $(seq 50); do grep -q 'msg="targets reloaded"' "$work/serve.log" && break; sleep 0.1; done
+grep -q 'msg="targets reloaded"' "$work/serve.log" || fail "no reload logged after SIGHUP"
+kill -TERM "$serve_pid"
+status=0
+timeout 15 tail --pid="$serve_pid" -f /dev/null || fail "the exporter still runs 15 s after SIGTERM"
+wait "$serve_pid" || status=$?
+[ "$status" -eq 0 ] || fail "the exporter exited with status $status after SIGTERM"
 
 say "1 passed, 0 failed"

@@ -562,7 +562,7 @@ func TestHTTP(t *testing.T) {
 	cases := []struct {
 		url, server, body string
 	}{
-		{fmt.Sprintf("http://127.0.0.1:%d/healthz", s.Ports["internal-http"]), "WSO2 Carbon Server", `{"status": "ready"}`},
+		{fmt.Sprintf("http://127.0.0.1:%d/healthz", s.Ports["internal-http"]), "WSO2 Carbon Server", `{"version":"4.2.0","status" : "ready"}`},
 		{fmt.Sprintf("http://127.0.0.1:%d/liveness", s.Ports["internal-http"]), "WSO2 Carbon Server", `{"status": "live"}`},
 		{fmt.Sprintf("http://127.0.0.1:%d/any/path", s.Ports["passthrough-http"]), "WSO2-PassThrough-HTTP", "carbonlike mi passthrough-http\n"},
 		{fmt.Sprintf("https://127.0.0.1:%d/", s.Ports["passthrough-https"]), "WSO2-PassThrough-HTTP", "carbonlike mi passthrough-https\n"},
@@ -670,5 +670,30 @@ func TestOutputBounded(t *testing.T) {
 	}
 	if got := len(o.String()); got > maxOutput+100 || !strings.HasPrefix(o.String(), "[... earlier output dropped ...]") {
 		t.Errorf("expected output bounded to %d bytes with a drop marker, got %d", maxOutput, got)
+	}
+}
+
+// TestReadinessAndStartLine: MI's readiness probe answers 500 with the
+// faulty CApps, as MI's ReadinessResource does, and both profiles log the
+// products' own "started in" line once their ports are bound.
+func TestReadinessAndStartLine(t *testing.T) {
+	s := Start(t, Options{Profile: "mi", Props: map[string]string{"carbonlike.faultyCapps": "orders"}})
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", s.Ports["internal-http"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if want := `{"version":"4.2.0","status": "not ready, faulty CAPPs detected", "Faulty CAPPs" : ["orders"]}`; resp.StatusCode != 500 || string(body) != want {
+		t.Errorf("got %d %q, want 500 %q", resp.StatusCode, body, want)
+	}
+	for _, tc := range []struct {
+		srv  *Server
+		line string
+	}{{s, "WSO2 Micro Integrator started in "}, {Start(t, Options{}), "WSO2 Carbon started in "}} {
+		log, err := os.ReadFile(tc.srv.LogPath)
+		if err != nil || !strings.Contains(string(log), tc.line) {
+			t.Errorf("%s log lacks %q (%v)", tc.srv.Profile, tc.line, err)
+		}
 	}
 }

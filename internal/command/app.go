@@ -9,12 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/urfave/cli/v2"
+	"github.com/xrash/smetrics"
 
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -65,6 +66,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv En
 
 // New builds the application: wiring only, the commands are in their own files.
 func New(stdout, stderr io.Writer, getenv Env) *cli.App {
+	// urfave/cli prints "NAME version VERSION"; the build's own line says it
+	// once, with its commit and date.
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, buildinfo.Get().String()) }
 	app := &cli.App{
 		Name:    "carbonprobe",
 		Usage:   "check the ports of a WSO2 Carbon server: bound, by that server, for its port offset",
@@ -80,7 +84,7 @@ func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 		OnUsageError:   onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("unknown command %q (see carbonprobe --help)", c.Args().First())}
+				return usageError{fmt.Errorf("unknown command %s%s (see carbonprobe --help)", short(c.Args().First()), didYouMean(c.Args().First(), commandNames(c.App)))}
 			}
 			_ = cli.ShowAppHelp(c)
 			return usageError{errors.New("no command given")}
@@ -102,10 +106,45 @@ func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	help := "carbonprobe --help"
+	flags := c.App.Flags
 	if c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
 		help = "carbonprobe " + c.Command.Name + " --help"
+		flags = c.Command.Flags
 	}
-	return usageError{fmt.Errorf("%w (see %s)", err, help)}
+	hint := ""
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		var names []string
+		for _, f := range flags {
+			for _, n := range f.Names() {
+				names = append(names, "--"+n)
+			}
+		}
+		hint = didYouMean("--"+strings.TrimLeft(name, "-"), names)
+	}
+	return usageError{fmt.Errorf("%w%s (see %s)", err, hint, help)}
+}
+
+// didYouMean names the one of names closest to what was typed, when one is
+// close enough to be what was meant ("; did you mean check?"), else "".
+func didYouMean(typed string, names []string) string {
+	best, score := "", 0.0
+	for _, n := range names {
+		if s := smetrics.JaroWinkler(typed, n, 0.7, 4); s > score {
+			best, score = n, s
+		}
+	}
+	if score < 0.8 {
+		return ""
+	}
+	return "; did you mean " + best + "?"
+}
+
+func commandNames(app *cli.App) []string {
+	var out []string
+	for _, c := range app.Commands {
+		out = append(out, c.Names()...)
+	}
+	return out
 }
 
 // noArgs rejects positional arguments. urfave/cli stops reading flags at the
@@ -123,12 +162,7 @@ func noArgs(c *cli.Context) error {
 	return usageError{fmt.Errorf("%s: unexpected argument %s (this command takes flags only)", c.Command.Name, short(first))}
 }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
+func version() string { return buildinfo.Get().Detail() }
 
 // resolve asks for the target; a request that is bad (a flag, a file, a
 // server that cannot be told from another) is a usage problem, reported

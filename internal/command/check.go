@@ -13,7 +13,7 @@ import (
 
 func checkCommand(getenv Env) *cli.Command {
 	flags := append(append(targetFlags(), hostFlag), probeFlags()...)
-	flags = append(flags, formatFlag("text", "json", "junit"), quietFlag, strictExtrasFlag, allFlag)
+	flags = append(flags, formatFlag("text", "json", "junit"), quietFlag, outputFlag, strictExtrasFlag, allFlag)
 	flags = append(flags, targetsFlag)
 	return &cli.Command{
 		Name:  "check",
@@ -48,7 +48,11 @@ func check(c *cli.Context, in *input) error {
 		return err
 	}
 	rep := probe.Check(c.Context, t, opt)
-	if err := out.writeCheck(c.App.Writer, rep, started); err != nil {
+	w := in.output(c.App.Writer)
+	if err := out.writeCheck(w, rep, started); err != nil {
+		return err
+	}
+	if err := closeOutput(w); err != nil {
 		return err
 	}
 	if !rep.Healthy() {

@@ -393,3 +393,22 @@ func TestThousandsOfDuplicatesAreAFewLines(t *testing.T) {
 		t.Errorf("exit %d, %d lines:\n%.2000s", code, strings.Count(stderr, "\n"), stderr)
 	}
 }
+
+// TestDidYouMean: a mistyped command or flag is named with the one meant,
+// and the help hint names the program once.
+func TestDidYouMean(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"chek"}, `unknown command "chek"; did you mean check? (see carbonprobe --help)`},
+		{[]string{"check", "--offest", "3"}, "flag provided but not defined: -offest; did you mean --offset? (see carbonprobe check --help)"},
+		{[]string{"--bogus"}, "flag provided but not defined: -bogus (see carbonprobe --help)"},
+		{[]string{"xyzzy"}, `unknown command "xyzzy" (see carbonprobe --help)`},
+	} {
+		code, _, stderr := runCLI(t, nil, tc.args...)
+		if code != 3 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "carbonprobe carbonprobe") {
+			t.Errorf("%q: exit %d, stderr %q; want 3 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -33,6 +35,11 @@ type flag struct {
 	// list flags may be given more than once: the values are joined with
 	// commas. Any other flag given twice is an error, never the last one.
 	list bool
+	// choices are the values the flag takes, when it takes a fixed set:
+	// the input refuses any other, and the shell completions offer them.
+	choices []string
+	// takes says the value is a path, "file" or "dir", for the completions.
+	takes string
 }
 
 // The flags that say which server, which product and which offset: every
@@ -42,9 +49,9 @@ var (
 	profileFlag    = flag{name: "profile", env: "CARBONPROBE_PROFILE"}
 	offsetFlag     = flag{name: "offset", env: "CARBONPROBE_OFFSET", usage: "port offset the server runs with (beats -DportOffset, deployment.toml and carbon.xml)"}
 	javaOptsFlag   = flag{name: "java-opts", env: "CARBONPROBE_JAVA_OPTS", usage: "Java options or a command line to read -DportOffset=N and other -D options from (beats the running server's; $JAVA_OPTS is read only when no server is found)"}
-	carbonHomeFlag = flag{name: "carbon-home", env: "CARBON_HOME", usage: "the server's home directory: its product, version and configuration files decide the ports"}
+	carbonHomeFlag = flag{name: "carbon-home", env: "CARBON_HOME", usage: "the server's home directory: its product, version and configuration files decide the ports", takes: "dir"}
 	runtimeFlag    = flag{name: "runtime", env: "CARBONPROBE_RUNTIME"}
-	expectFlag     = flag{name: "expect", env: "CARBONPROBE_EXPECT", usage: "a TOML or YAML file of extra ports to expect (docs/expect.md)"}
+	expectFlag     = flag{name: "expect", env: "CARBONPROBE_EXPECT", usage: "a TOML or YAML file of extra ports to expect (docs/expect.md)", takes: "file"}
 	portsFlag      = flag{name: "ports", env: "CARBONPROBE_PORTS", usage: "ad-hoc ports to check as given: 8080,9443-9450,8000/udp,10389=ldap (may be given more than once)", list: true}
 	pidFlag        = flag{name: "pid", env: "CARBONPROBE_PID", usage: "the server's process id: each port must be held by it (default: the pid file under --carbon-home, or the Carbon process running here)"}
 	cmdMatchFlag   = flag{name: "cmd-match", env: "CARBONPROBE_CMD_MATCH", usage: "a regular expression that matches the server's command line in /proc: the one process it matches is the server"}
@@ -61,20 +68,22 @@ var (
 	realmFlag        = flag{name: "kdc-realm", env: "CARBONPROBE_KDC_REALM", usage: "Kerberos realm for the KDC probe's AS-REQ (any KRB-ERROR proves a KDC)", def: "CARBONPROBE.INVALID"}
 	strictExtrasFlag = flag{name: "strict-extras", env: "CARBONPROBE_STRICT_EXTRAS", usage: "fail when the server holds any port besides its fixed ones (JMX agent, syslog sender, ...)", def: "false", boolean: true}
 	allFlag          = flag{name: "all", env: "CARBONPROBE_ALL", usage: "check every Carbon server process on this host, each at its own offset, and the ports their sets share", def: "false", boolean: true}
+	outputFlag       = flag{name: "output", env: "CARBONPROBE_OUTPUT", usage: "write the report to this file (replaced whole, never half-written) instead of stdout: with wait -- CMD, CMD keeps stdout and stderr to itself", takes: "file"}
 	quietFlag        = flag{name: "quiet", env: "CARBONPROBE_QUIET", usage: "write the verdict on one line (Docker health logs, Kubernetes events)", def: "false", boolean: true}
 )
 
 // formatFlag is --format with the formats a command writes.
 func formatFlag(kinds ...string) flag {
-	return flag{name: "format", env: "CARBONPROBE_FORMAT", def: "text",
+	return flag{name: "format", env: "CARBONPROBE_FORMAT", def: "text", choices: kinds,
 		usage: "output: " + strings.Join(kinds, ", ") + " (schemas in docs/json.md)"}
 }
 
 // targetFlags are the flags of a command that resolves a target.
 func targetFlags() []flag {
 	profile, runtime := profileFlag, runtimeFlag
-	profile.usage = "product profile: " + strings.Join(expect.ProfileNames(), ", ") + " (default: detected from --carbon-home or the running server, else mi; none with --ports alone)"
-	runtime.usage = "EI 6 runtime: " + strings.Join(expect.Runtimes, ", ") + " (default integrator)"
+	profile.choices, runtime.choices = expect.ProfileNames(), expect.Runtimes
+	profile.usage = "product profile: " + strings.Join(profile.choices, ", ") + " (default: detected from --carbon-home or the running server, else mi; none with --ports alone)"
+	runtime.usage = "EI 6 runtime: " + strings.Join(runtime.choices, ", ") + " (default integrator)"
 	return []flag{profile, offsetFlag, javaOptsFlag, carbonHomeFlag, runtime, expectFlag, portsFlag, pidFlag, cmdMatchFlag}
 }
 
@@ -89,17 +98,32 @@ func cliFlags(fs ...flag) []cli.Flag {
 	for i, f := range fs {
 		usage := f.usage + " [$" + f.env + "]"
 		if f.boolean {
-			out[i] = &cli.BoolFlag{Name: f.name, Usage: usage}
+			// Destination and Count are read by the input directly: asking
+			// urfave/cli (IsSet, Bool) walks every flag's names, through a
+			// regular expression each, for every flag read.
+			out[i] = &cli.BoolFlag{Name: f.name, Usage: usage, Destination: new(bool), Count: new(int)}
 		} else {
-			out[i] = &cli.GenericFlag{Name: f.name, Usage: usage, DefaultText: f.def, Value: &textValue{}}
+			out[i] = &cli.GenericFlag{Name: f.name, Usage: usage, DefaultText: f.def, TakesFile: f.takes != "",
+				Value: &textValue{choices: f.choices, takes: f.takes}}
 		}
 	}
 	return out
 }
 
 // textValue keeps every value a flag was given, so that a flag given twice
-// is noticed.
-type textValue struct{ vals []string }
+// is noticed, and what the completions need to know of the flag.
+type textValue struct {
+	vals    []string
+	choices []string
+	takes   string
+}
+
+// Choices are the values the flag takes, nil when any text goes
+// (scripts/gendocs writes them into the shell completions).
+func (v *textValue) Choices() []string { return v.choices }
+
+// Takes is "file" or "dir" when the value is a path, else "".
+func (v *textValue) Takes() string { return v.takes }
 
 func (v *textValue) Set(s string) error { v.vals = append(v.vals, s); return nil }
 
@@ -120,6 +144,8 @@ type input struct {
 	// first, before the flags that say how to probe.
 	target *multierror.Error
 	read   map[string]target.Value
+	// flags are the command's flags by name, indexed once.
+	flags map[string]cli.Flag
 }
 
 func newInput(c *cli.Context, getenv func(string) (string, bool)) *input {
@@ -146,9 +172,23 @@ func (in *input) err() error {
 	return nil
 }
 
-func (in *input) has(name string) bool {
-	return slices.ContainsFunc(in.c.Command.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), name) })
+// flag is the command's flag of that name, nil when it has none.
+func (in *input) flag(name string) cli.Flag {
+	if in.flags == nil {
+		in.flags = map[string]cli.Flag{}
+		for _, f := range in.c.Command.Flags {
+			switch f := f.(type) {
+			case *cli.BoolFlag:
+				in.flags[f.Name] = f
+			case *cli.GenericFlag:
+				in.flags[f.Name] = f
+			}
+		}
+	}
+	return in.flags[name]
 }
+
+func (in *input) has(name string) bool { return in.flag(name) != nil }
 
 // text is a flag's value and where it came from: the command line, its
 // variable, or the default (origin ""). A flag the command does not take
@@ -163,15 +203,16 @@ func (in *input) text(f flag) target.Value {
 }
 
 func (in *input) lookup(f flag) target.Value {
-	if !in.has(f.name) {
+	cf := in.flag(f.name)
+	if cf == nil {
 		return target.Value{}
 	}
 	origin := "flag --" + f.name
-	if f.boolean {
-		if in.c.IsSet(f.name) {
-			return target.Value{Value: strconv.FormatBool(in.c.Bool(f.name)), Origin: origin}
+	if bf, ok := cf.(*cli.BoolFlag); ok {
+		if bf.Count != nil && *bf.Count > 0 && bf.Destination != nil {
+			return target.Value{Value: strconv.FormatBool(*bf.Destination), Origin: origin}
 		}
-	} else if tv, ok := in.c.Generic(f.name).(*textValue); ok && len(tv.vals) > 0 {
+	} else if tv, ok := cf.(*cli.GenericFlag).Value.(*textValue); ok && len(tv.vals) > 0 {
 		val := tv.vals[len(tv.vals)-1]
 		switch {
 		case len(tv.vals) > 1 && f.list:
@@ -254,17 +295,19 @@ func (in *input) boolean(f flag) bool {
 }
 
 // choice reads a flag that takes one of a few words, which noun names.
-func (in *input) choice(f flag, noun string, words ...string) string {
+func (in *input) choice(f flag, noun string) string {
 	v := in.text(f)
-	if !slices.Contains(words, v.Value) {
-		in.fail("%s: %s is not %s (%s)", origin(v, f), short(v.Value), noun, strings.Join(words, ", "))
+	if !slices.Contains(f.choices, v.Value) {
+		in.fail("%s: %s is not %s (%s)", origin(v, f), short(v.Value), noun, strings.Join(f.choices, ", "))
 	}
 	return v.Value
 }
 
 // hostNameRE is a DNS name as RFC 1123 allows it (an underscore too, which
 // resolvers accept in practice).
-var hostNameRE = regexp.MustCompile(`^(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$`)
+var hostNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$`)
+})
 
 // host reads --host: a host name or an IP literal (an IPv6 one with or
 // without brackets), never a URL or host:port.
@@ -280,7 +323,7 @@ func (in *input) host() string {
 	if a, err := netip.ParseAddr(h); err == nil {
 		return a.String()
 	}
-	if len(h) <= 253 && hostNameRE.MatchString(h) {
+	if len(h) <= 253 && hostNameRE().MatchString(h) {
 		return h
 	}
 	why := "a host name or an IP literal"
@@ -330,16 +373,66 @@ func (in *input) probeOptions() probe.Options {
 	}
 }
 
+// output is where the report goes: --output's file, else w.
+func (in *input) output(w io.Writer) io.Writer {
+	v := in.text(outputFlag)
+	if v.Value == "" {
+		return w
+	}
+	return &reportFile{path: v.Value}
+}
+
+// reportFile gathers the report and puts it in place when closed: written
+// to a temporary file beside it and renamed, so a reader never sees half.
+type reportFile struct {
+	path string
+	buf  []byte
+}
+
+func (f *reportFile) Write(p []byte) (int, error) { f.buf = append(f.buf, p...); return len(p), nil }
+
+func (f *reportFile) Close() error {
+	tmp, err := os.CreateTemp(filepath.Dir(f.path), ".carbonprobe-report-*")
+	if err != nil {
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(f.buf); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return fmt.Errorf("--output %s: %w", f.path, err)
+	}
+	return nil
+}
+
+// closeOutput puts a --output report in place; nothing for stdout.
+func closeOutput(w io.Writer) error {
+	if f, ok := w.(*reportFile); ok {
+		return f.Close()
+	}
+	return nil
+}
+
 // format is how a command writes its report: one type for every command.
 type format struct {
 	kind  string // text, json, junit
 	quiet bool
 	color bool
+	width int // the terminal's columns; 0 when stdout is not a terminal
 }
 
 // format reads --format (one of kinds) and, where the command has it, --quiet.
 func (in *input) format(kinds ...string) format {
-	out := format{kind: in.choice(formatFlag(kinds...), "a format", kinds...), color: in.color(in.c.App.Writer)}
+	out := format{kind: in.choice(formatFlag(kinds...), "a format"), color: in.color(in.c.App.Writer), width: in.width(in.c.App.Writer)}
 	if in.has(quietFlag.name) {
 		out.quiet = in.boolean(quietFlag)
 		if v := in.text(formatFlag()); out.quiet && v.Origin != "" && v.Value != "text" {
@@ -361,7 +454,20 @@ func (in *input) color(w io.Writer) bool {
 	return ok && term.IsTerminal(int(file.Fd()))
 }
 
-func (f format) style() render.Style { return render.Style{Color: f.color} }
+func (f format) style() render.Style { return render.Style{Color: f.color, Width: f.width} }
+
+// width is the terminal's width in columns, 0 when w is not a terminal.
+func (in *input) width(w io.Writer) int {
+	file, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(file.Fd())) {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(file.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
+}
 
 // terminal: a progress bar redraws in place, which only a terminal shows as
 // intended; one that reports no width (a pty nobody sized) gets lines.
@@ -378,10 +484,12 @@ func (in *input) terminal(w io.Writer) bool {
 }
 
 // progress reads --progress for wait.
-func (in *input) progress(quiet bool) wait.Progress {
+// A document (json, junit) that shares stderr with CMD gets no progress
+// lines unless asked for: the document stays the first thing there.
+func (in *input) progress(quiet, document bool) wait.Progress {
 	v := in.text(progressFlag)
-	mode := in.choice(progressFlag, "a progress mode", "auto", "bar", "lines", "none")
-	if quiet && v.Origin == "" {
+	mode := in.choice(progressFlag, "a progress mode")
+	if (quiet || document) && v.Origin == "" {
 		mode = "none"
 	}
 	w := in.c.App.ErrWriter

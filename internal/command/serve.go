@@ -10,8 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -23,7 +26,7 @@ import (
 // The serve command's flags.
 var (
 	listenFlag      = flag{name: "listen", env: "CARBONPROBE_LISTEN", usage: "address to answer HTTP on", def: serve.DefaultListen}
-	webConfigFlag   = flag{name: "web.config.file", env: "CARBONPROBE_WEB_CONFIG_FILE", usage: "exporter-toolkit web config: TLS and basic auth for every endpoint (docs/deploy.md)"}
+	webConfigFlag   = flag{name: "web.config.file", env: "CARBONPROBE_WEB_CONFIG_FILE", usage: "exporter-toolkit web config: TLS and basic auth for every endpoint (docs/deploy.md)", takes: "file"}
 	allowAnyFlag    = flag{name: "allow-any-target", env: "CARBONPROBE_ALLOW_ANY_TARGET", usage: "let /probe check targets the targets file does not name (an open prober can be pointed anywhere)", def: "false", boolean: true}
 	dialBudgetFlag  = flag{name: "dial-budget", env: "CARBONPROBE_DIAL_BUDGET", usage: "dials at once across all targets, at most", def: strconv.Itoa(schedule.DefaultDialBudget)}
 	minIntervalFlag = flag{name: "min-interval", env: "CARBONPROBE_MIN_INTERVAL", usage: "a /probe of a target the file does not name reuses a result younger than this (0s: check at every request)", def: serve.DefaultMinInterval.String()}
@@ -74,7 +77,11 @@ func serveAction(c *cli.Context, in *input, getenv Env) error {
 	case checkConfig:
 		return checkConfigAction(c.App.Writer, cfg)
 	}
-	err := serve.Run(c.Context, cfg)
+	// SIGTERM (Kubernetes, docker stop) and SIGINT end the exporter
+	// gracefully; SIGHUP, which serve.Run watches, reads the targets again.
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := serve.Run(ctx, cfg)
 	var ce serve.ConfigError
 	if errors.As(err, &ce) {
 		return usageError{ce.Err}

@@ -11,7 +11,7 @@ import (
 )
 
 // targetsFlag is check's --targets, and serve's.
-var targetsFlag = flag{name: "targets", env: "CARBONPROBE_TARGETS", usage: "a targets file (YAML or TOML, docs/targets.md): hosts x profiles x offsets x homes, or local: all"}
+var targetsFlag = flag{name: "targets", env: "CARBONPROBE_TARGETS", usage: "a targets file (YAML or TOML, docs/targets.md): hosts x profiles x offsets x homes, or local: all", takes: "file"}
 
 // checkTargets is check --targets: every target of the file once, one
 // report, exit 1 when any is unhealthy.
@@ -32,15 +32,19 @@ func checkTargets(c *cli.Context, in *input, path string, out format, started ti
 		return usageError{err}
 	}
 	rep := schedule.CheckOnce(c.Context, f, in.getenv, schedule.DefaultDialBudget)
+	w := in.output(c.App.Writer)
 	switch out.kind {
 	case "json":
-		err = render.FleetJSON(c.App.Writer, rep)
+		err = render.FleetJSON(w, rep)
 	case "junit":
-		err = render.FleetJUnit(c.App.Writer, rep, render.JUnitOptions{Timestamp: started})
+		err = render.FleetJUnit(w, rep, render.JUnitOptions{Timestamp: started})
 	default:
-		err = render.FleetText(c.App.Writer, rep, out.style())
+		err = render.FleetText(w, rep, out.style())
 	}
 	if err != nil {
+		return err
+	}
+	if err := closeOutput(w); err != nil {
 		return err
 	}
 	if rep.Err() != nil {

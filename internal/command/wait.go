@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -16,8 +14,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/carbonprobe/carbonprobe/internal/supervise"
 	"github.com/carbonprobe/carbonprobe/probe"
-	"github.com/carbonprobe/carbonprobe/probe/render"
 	"github.com/carbonprobe/carbonprobe/probe/wait"
 	"github.com/carbonprobe/carbonprobe/target"
 )
@@ -34,13 +32,13 @@ var (
 	maxBackoffFlag   = flag{name: "max-backoff", env: "CARBONPROBE_MAX_BACKOFF", usage: "the longest pause between two polls of a port", def: wait.DefaultMaxBackoff.String()}
 	restartGraceFlag = flag{name: "restart-grace", env: "CARBONPROBE_RESTART_GRACE", usage: "when the server's JVM exits, how long to look for the JVM its start script starts next (a restart) before failing; 0s: fail at once", def: wait.DefaultRestartGrace.String()}
 	logLinesFlag     = flag{name: "log-lines", env: "CARBONPROBE_LOG_LINES", usage: "lines of the server's repository/logs/wso2carbon.log to show when it exits (0: none)", def: strconv.Itoa(wait.DefaultLogLines)}
-	progressFlag     = flag{name: "progress", env: "CARBONPROBE_PROGRESS", usage: "progress on stderr: auto (a bar on a terminal, one line per change otherwise), bar, lines or none", def: "auto"}
+	progressFlag     = flag{name: "progress", env: "CARBONPROBE_PROGRESS", usage: "progress on stderr: auto (a bar on a terminal, one line per change otherwise), bar, lines or none", def: "auto", choices: []string{"auto", "bar", "lines", "none"}}
 )
 
 func waitCommand(getenv Env) *cli.Command {
 	flags := append(targetFlags(), hostFlag, concurrencyFlag, waitTimeoutFlag, dialTimeoutFlag, intervalFlag, backoffFlag,
 		maxBackoffFlag, restartGraceFlag, logLinesFlag, noVerifyFlag, certWarnFlag, realmFlag,
-		formatFlag("text", "json", "junit"), quietFlag, progressFlag)
+		formatFlag("text", "json", "junit"), quietFlag, outputFlag, progressFlag)
 	return &cli.Command{
 		Name:  "wait",
 		Usage: "poll until check is healthy, the timeout passes or the server exits; then run a command",
@@ -61,14 +59,19 @@ func waitCommand(getenv Env) *cli.Command {
 
 func waitAction(c *cli.Context, in *input) error {
 	started := time.Now()
+	// A wait is the one command that outlives a moment: a stop (^C, docker
+	// stop) ends it with its report, Cancelled. The others die on a signal,
+	// as any short tool does; they hold nothing the kernel does not close.
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	command, err := commandArgs(c)
 	in.add(err)
 	req := in.request()
 	req.Since = started
 	opt := in.waitOptions()
 	out := in.format("text", "json", "junit")
-	opt.Progress = in.progress(out.quiet)
-	first := in.resolve(c.Context, req)
+	opt.Progress = in.progress(out.quiet, out.kind != "text" && len(command) > 0 && in.text(outputFlag).Value == "")
+	first := in.resolve(ctx, req)
 	if err := in.err(); err != nil {
 		return err
 	}
@@ -77,7 +80,8 @@ func waitAction(c *cli.Context, in *input) error {
 		r.Previous = prev
 		return target.Resolve(ctx, r)
 	}
-	res := wait.Until(c.Context, first, opt)
+	res := wait.Until(ctx, first, opt)
+	stop() // CMD's signals are supervise's from here
 	if res.Reason == wait.ServerUnknown {
 		return usageError{errors.New(res.Detail)}
 	}
@@ -85,7 +89,11 @@ func waitAction(c *cli.Context, in *input) error {
 	if len(command) > 0 {
 		w = c.App.ErrWriter // stdout belongs to the command
 	}
+	w = in.output(w)
 	if err := out.writeWait(w, res, started); err != nil {
+		return err
+	}
+	if err := closeOutput(w); err != nil {
 		return err
 	}
 	if res.Reason != wait.Ready {
@@ -158,7 +166,7 @@ func (f format) writeWait(w io.Writer, res wait.Result, started time.Time) error
 	case f.kind == "junit":
 		return wait.WriteJUnit(w, res, started)
 	}
-	return wait.WriteText(w, res, render.Style{Color: f.color})
+	return wait.WriteText(w, res, f.style())
 }
 
 // commandExit carries the exit code of the command that wait ran after --.
@@ -175,48 +183,15 @@ func commandExitCode(err error) (int, bool) {
 	return 0, false
 }
 
-// runCommand runs the command after --, forwards SIGINT, SIGTERM and SIGHUP to
-// it (in a container carbonprobe may be PID 1, the only process a stop
-// reaches), and returns its exit status: 128+N when signal N ended it, as a
-// shell reports it; 127 when it cannot be found, 126 when it cannot run.
+// runCommand runs the command after -- under internal/supervise: in its own
+// process group, every stop signal forwarded to the group, orphans reaped
+// when carbonprobe is PID 1 (a container's entrypoint), and its exit code
+// passed through: 128+N when signal N ended it, 127 when it cannot be found,
+// 126 when it cannot run.
 func runCommand(args []string, stdout, stderr io.Writer) error {
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	sigs := make(chan os.Signal, 8)
-	// Before the start, so that no signal falls between the two.
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
-		code := 126
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-			code = 127
-		}
-		fmt.Fprintf(stderr, "carbonprobe: wait: cannot run %s: %v\n", args[0], err)
-		return commandExit{code}
-	}
-	done := make(chan struct{})
-	forwarded := make(chan struct{})
-	go func() {
-		defer close(forwarded)
-		for {
-			select {
-			case s := <-sigs:
-				_ = cmd.Process.Signal(s)
-			case <-done:
-				return
-			}
-		}
-	}()
-	err := cmd.Wait()
-	close(done)
-	<-forwarded
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return commandExit{128 + int(ws.Signal())}
-	}
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && code < 0 {
-		fmt.Fprintf(stderr, "carbonprobe: wait: %s: %v\n", args[0], err)
-		code = 1
+	code, err := supervise.Run(args, supervise.Options{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "carbonprobe: wait: %v\n", err)
 	}
 	if code == 0 {
 		return nil

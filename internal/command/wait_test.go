@@ -90,7 +90,7 @@ func TestWaitRunsTheCommandOnceReadyAndPassesItsExitCode(t *testing.T) {
 	if stdout != "from the command\n" {
 		t.Errorf("stdout %q, want only the command's output", stdout)
 	}
-	for _, want := range []string{"HEALTHY: 1 of 1 required ports up", "READY: ready after", fmt.Sprintf("%d/tcp: refused: nothing listens", port), fmt.Sprintf("%d/tcp up", port)} {
+	for _, want := range []string{"HEALTHY (bound: listeners only, no protocol checked): 1 of 1 required ports up", "READY: ready after", fmt.Sprintf("%d/tcp: refused: nothing listens", port), fmt.Sprintf("%d/tcp up", port)} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -359,7 +359,7 @@ func ignored(t *testing.T, sig syscall.Signal) bool {
 func buildCarbonprobe(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "carbonprobe")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "../..")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "urfave_cli_no_docs", "-o", bin, "../..")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -413,5 +413,28 @@ func TestConcurrencyWithinTheOpenFileLimit(t *testing.T) {
 	if code := cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(string(out), "too many open files") ||
 		!strings.Contains(string(out), "at most 192 dials at once, not 4096: the open-file limit") {
 		t.Errorf("exit %d (%v):\n%.3000s", code, err, out)
+	}
+}
+
+// TestWaitOutputKeepsTheDocumentWhole: with --output the JSON report is a
+// file of its own, whatever the command and the progress print; without it,
+// a JSON report that shares stderr with the command comes first, alone.
+func TestWaitOutputKeepsTheDocumentWhole(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	out := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := runCLI(t, nil, "wait", "--ports", fmt.Sprint(up.Port), "--format", "json", "--progress", "lines", "--output", out,
+		"--", "sh", "-c", "echo to stdout; echo to stderr >&2")
+	if code != 0 || stdout != "to stdout\n" || !strings.Contains(stderr, "to stderr") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	raw, err := os.ReadFile(out)
+	var doc struct{ Schema string }
+	if err != nil || json.Unmarshal(raw, &doc) != nil || doc.Schema != "carbonprobe/wait/v1" {
+		t.Errorf("report file: %v\n%s", err, raw)
+	}
+	code, _, stderr = runCLI(t, nil, "wait", "--ports", fmt.Sprint(up.Port), "--format", "json", "--", "true")
+	dec := json.NewDecoder(strings.NewReader(stderr))
+	if err := dec.Decode(&doc); code != 0 || err != nil || doc.Schema != "carbonprobe/wait/v1" {
+		t.Errorf("exit %d: stderr does not start with the report (%v):\n%s", code, err, stderr)
 	}
 }

@@ -81,6 +81,26 @@ func Read(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
+// Open opens the regular file at path for reading, as Read does (without
+// blocking, judged by what was opened); the caller reads within its bounds
+// and closes it.
+func Open(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: &NotRegularError{Kind: Kind(st.Mode())}}
+	}
+	return f, nil
+}
+
 // Kind names a file that is not a regular one, for people.
 func Kind(m fs.FileMode) string {
 	switch {

@@ -49,11 +49,21 @@ var (
 		"Checks that could not run: stage resolve (the target's files or server could not be read) or budget (no dial slot before the deadline).",
 		[]string{"target", "stage"}, nil)
 
+	descLevel = prometheus.NewDesc(ns+"_level",
+		"How far the server is up, as the level label: down, bound (listeners only), answering (every required port's protocol answered) or ready (and the product's readiness endpoint said yes); always 1.",
+		[]string{"target", "level"}, nil)
+	descSignalOK = prometheus.NewDesc(ns+"_signal_ok",
+		"1 when the product's readiness or liveness endpoint said yes, 0 when no; absent when it was not asked (its port down).",
+		[]string{"target", "kind", "port"}, nil)
+
 	descPortInfo = prometheus.NewDesc(ns+"_port_info",
 		"A fixed port of the target: its number, the role that must answer and whether it is required. Always 1.",
 		[]string{"target", "port", "proto", "number", "role", "need"}, nil)
 	descPortUp = prometheus.NewDesc(ns+"_port_up",
 		"1 when the port is there as expected: accepted (or answered, for UDP), the right protocol answered where checked, and held by the server.", portLabels, nil)
+	descPortLevel = prometheus.NewDesc(ns+"_port_level",
+		"How far the port is up, as the level label: down, bound (accepted, nothing more checked) or answering (its protocol answered as its role demands); always 1, one series per port.",
+		[]string{"target", "port", "proto", "level"}, nil)
 	descPortState = prometheus.NewDesc(ns+"_port_state",
 		"What the dial found, as the state label: bound, refused, timeout, answered, silent, error or skipped; always 1. One series per port: a new state is a new series, and the old one goes stale.",
 		[]string{"target", "port", "proto", "state"}, nil)
@@ -79,8 +89,8 @@ type targetsCollector struct {
 
 func (c targetsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descTargetInfo, descHealthy, descProblems, descWarnings, descOffset, descRandom,
-		descServerUp, descServerStart, descDuration, descTimestamp, descChecks, descCheckErrors,
-		descPortInfo, descPortUp, descPortState, descAnswerOK, descLatency, descHolderOK, descCertExpiry} {
+		descServerUp, descServerStart, descDuration, descTimestamp, descChecks, descCheckErrors, descLevel, descSignalOK,
+		descPortInfo, descPortUp, descPortLevel, descPortState, descAnswerOK, descLatency, descHolderOK, descCertExpiry} {
 		ch <- d
 	}
 }
@@ -127,6 +137,12 @@ func collectView(ch chan<- prometheus.Metric, v schedule.View) {
 	gauge(ch, descHealthy, boolValue(len(problems) == 0), key)
 	gauge(ch, descProblems, float64(len(problems)), key)
 	gauge(ch, descWarnings, float64(len(rep.Warnings())), key)
+	gauge(ch, descLevel, 1, key, string(rep.Level()))
+	for _, sg := range rep.Signals {
+		if sg.Asked {
+			gauge(ch, descSignalOK, boolValue(sg.OK), key, sg.Signal.Kind, sg.Signal.Port)
+		}
+	}
 	if spec.Profile != expect.NoProfile {
 		gauge(ch, descOffset, float64(spec.Offset.Value), key)
 	}
@@ -153,6 +169,9 @@ func collectView(ch chan<- prometheus.Metric, v schedule.View) {
 			continue // nothing was dialled
 		}
 		gauge(ch, descPortUp, boolValue(res.Up()), key, port, proto)
+		if res.State != probe.Skipped {
+			gauge(ch, descPortLevel, 1, key, port, proto, string(res.Level()))
+		}
 		gauge(ch, descPortState, 1, key, port, proto, string(res.State))
 		if res.State == probe.Skipped {
 			continue

@@ -320,6 +320,8 @@ func TestCarbonLike(t *testing.T) {
 		{"carbonprobe_port_cert_expiry_timestamp_seconds", https, func(v float64) bool { return v > float64(time.Now().Unix()) }},
 		{"carbonprobe_port_answer_ok", map[string]string{"target": key, "port": "jmx-registry"}, func(v float64) bool { return v == 1 }},
 		{"carbonprobe_offset", map[string]string{"target": key}, func(v float64) bool { return v == float64(srv.Offset) }},
+		{"carbonprobe_level", map[string]string{"target": key, "level": "answering"}, func(v float64) bool { return v == 1 }},
+		{"carbonprobe_port_level", map[string]string{"target": key, "port": "https", "level": "answering"}, func(v float64) bool { return v == 1 }},
 		{"carbonprobe_server_up", map[string]string{"target": key}, func(v float64) bool { return v == 1 }},
 		{"carbonprobe_server_start_time_seconds", map[string]string{"target": key}, func(v float64) bool {
 			return v > float64(time.Now().Add(-10*time.Minute).Unix()) && v <= float64(time.Now().Unix()+1)
@@ -354,6 +356,21 @@ func TestCarbonLike(t *testing.T) {
 		up, _ := value(mfs, "carbonprobe_port_up", https)
 		s, _ := value(mfs, "carbonprobe_server_up", map[string]string{"target": key})
 		return h == 0 && up == 0 && s == 0, seriesOf(mfs, "carbonprobe_port_up")
+	})
+}
+
+// An MI-like server: its readiness endpoint says yes, and the level is ready.
+func TestMIReady(t *testing.T) {
+	srv := carbonlike.Start(t, carbonlike.Options{Profile: "mi"})
+	file := writeFile(t, "targets.yaml", fmt.Sprintf("targets:\n  - profile: mi\n    offset: %d\n    interval: 1s\n", srv.Offset))
+	x := startExporter(t, Config{TargetsFile: file})
+	key := fmt.Sprintf("127.0.0.1 profile=mi offset=%d", srv.Offset)
+	eventually(t, 60*time.Second, "the MI-like server ready", func() (bool, string) {
+		_, body := get(t, x.url+"/metrics")
+		mfs := families(t, body)
+		ready, _ := value(mfs, "carbonprobe_level", map[string]string{"target": key, "level": "ready"})
+		sig, _ := value(mfs, "carbonprobe_signal_ok", map[string]string{"target": key, "kind": "readiness"})
+		return ready == 1 && sig == 1, seriesOf(mfs, "carbonprobe_level") + " " + seriesOf(mfs, "carbonprobe_signal_ok")
 	})
 }
 

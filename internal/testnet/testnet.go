@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,18 +47,21 @@ func (l *Listener) handle(c net.Conn) {
 	var buf [256]byte
 	for {
 		if _, err := c.Read(buf[:]); err != nil {
-			if errors.Is(err, io.EOF) {
+			switch {
+			case errors.Is(err, io.EOF):
 				l.closed.Add(1)
 				// Reset rather than close: the prober's socket then skips
 				// TIME-WAIT, so repeated runs do not fill the table.
 				_ = c.(*net.TCPConn).SetLinger(0)
+			case errors.Is(err, syscall.ECONNRESET):
+				l.closed.Add(1) // the peer ended it with a reset (probe/connect's Serial does)
 			}
 			return
 		}
 	}
 }
 
-// PeerClosed is how many accepted connections the peer has closed.
+// PeerClosed is how many accepted connections the peer has closed or reset.
 func (l *Listener) PeerClosed() int64 { return l.closed.Load() }
 
 // Close stops the listener and waits for its goroutines.

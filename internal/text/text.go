@@ -50,6 +50,24 @@ func Lines(err error) []string {
 	return out
 }
 
+// First is the first of err's problems, cut at limit bytes, with the count
+// of the rest: "https 9443/tcp: refused (and 2 more problems)"; "" for nil.
+// The one line a health log, an event or a progress line keeps.
+func First(err error, limit int) string {
+	lines := Lines(err)
+	if len(lines) == 0 {
+		return ""
+	}
+	out := Cut(lines[0], limit)
+	switch n := len(lines) - 1; {
+	case n == 1:
+		out += " (and 1 more problem)"
+	case n > 1:
+		out += fmt.Sprintf(" (and %d more problems)", n)
+	}
+	return out
+}
+
 // PeerLimit bounds what a report shows of one string a peer sent.
 const PeerLimit = 256
 

@@ -32,6 +32,25 @@ func TestLines(t *testing.T) {
 	}
 }
 
+func TestFirst(t *testing.T) {
+	two := multierror.Append(nil, errors.New("a"), errors.New("b"))
+	three := multierror.Append(nil, errors.New("a"), errors.New("b"), errors.New("c"))
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{errors.New("one\nline"), "one line"},
+		{two, "a (and 1 more problem)"},
+		{three, "a (and 2 more problems)"},
+		{errors.New(strings.Repeat("x", 50)), strings.Repeat("x", 10) + "... (50 bytes)"},
+	} {
+		if got := First(tc.err, 10); got != tc.want {
+			t.Errorf("First(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
 func TestPeer(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"WSO2 Carbon Server", "WSO2 Carbon Server"},

@@ -17,7 +17,7 @@ func BenchmarkCheckHTTP(b *testing.B) {
 	}))
 	defer srv.Close()
 	benchCheck(b, srv.Listener.Addr().String(), func(ctx context.Context, c net.Conn) (Result, error) {
-		return CheckHTTP(ctx, c, "")
+		return CheckHTTP(ctx, c, "", nil)
 	})
 }
 
@@ -25,7 +25,7 @@ func BenchmarkCheckHTTPS(b *testing.B) {
 	ca := newCA(b)
 	addr := httpsServer(b, ca.issue(b, leafSpec(365)), 0)
 	benchCheck(b, addr, func(ctx context.Context, c net.Conn) (Result, error) {
-		return CheckHTTPS(ctx, c, "carbon.test", 0)
+		return CheckHTTPS(ctx, c, "carbon.test", 0, nil)
 	})
 }
 

@@ -3,11 +3,13 @@ package httpcheck
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +36,7 @@ func TestCheckHTTPReportsStatusAndServer(t *testing.T) {
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
 
-	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "carbon.example:8290")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "carbon.example:8290", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func TestCheckHTTPDefaultsHostToRemoteAddress(t *testing.T) {
 	}))
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
-	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "", nil)
 	if err != nil || !r.OK {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -84,9 +86,53 @@ func TestCheckHTTPDefaultsHostToRemoteAddress(t *testing.T) {
 func TestCheckHTTPAnyStatusIsHTTP(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, srv.Listener.Addr().String()), "")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, srv.Listener.Addr().String()), "", nil)
 	if err != nil || !r.OK || r.Fields["status_code"] != "404" {
 		t.Fatalf("got %+v, %v", r, err)
+	}
+}
+
+// TestCheckHTTPWant: a path, the statuses that count, a body and a header:
+// a readiness endpoint that answers 500 is HTTP, but not the answer wanted.
+func TestCheckHTTPWant(t *testing.T) {
+	var lastPath string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lastPath = r.URL.Path
+		w.Header().Set("X-Ready", r.URL.Query().Get("h"))
+		switch r.URL.Path {
+		case "/healthz":
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"status": "not ready, faulty CAPPs detected", "Faulty CAPPs" : ["a"]}`)
+		default:
+			fmt.Fprint(w, `{"status" : "ready"}`)
+		}
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().String()
+	for _, tc := range []struct {
+		name   string
+		want   Want
+		ok     bool
+		seen   string
+		detail string
+	}{
+		{"a 500 is not 2xx or 3xx", Want{Path: "/healthz"}, false, "HTTP 500",
+			`HTTP/1.1 500 Internal Server Error at /healthz, not 2xx or 3xx: {"status": "not ready, faulty CAPPs detected", "Faulty CAPPs" : ["a"]}`},
+		{"unless 5xx is asked", Want{Path: "/healthz", Status: []string{"5xx"}}, true, "", "HTTP/1.1 500 Internal Server Error at /healthz"},
+		{"a code", Want{Path: "/live", Status: []string{"204"}}, false, "HTTP 200", "not 204"},
+		{"body matches", Want{Path: "/ready", Body: regexp.MustCompile(`"status" : "ready"`)}, true, "", "HTTP/1.1 200 OK at /ready"},
+		{"body does not", Want{Path: "/ready", Body: regexp.MustCompile(`degraded`)}, false, "HTTP without the body", "but its body does not match degraded"},
+		{"header does not", Want{Path: "/ready", Header: "X-Ready", HeaderRE: regexp.MustCompile(`^yes$`)}, false, "HTTP without the header", `its X-Ready header "" does not match ^yes$`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "", &tc.want)
+			if err != nil || r.OK != tc.ok || r.Seen != tc.seen || !strings.Contains(r.Detail, tc.detail) {
+				t.Errorf("got %+v, %v; want ok %v, seen %q, detail %q", r, err, tc.ok, tc.seen, tc.detail)
+			}
+			if lastPath != tc.want.Path {
+				t.Errorf("requested %q, want %q", lastPath, tc.want.Path)
+			}
+		})
 	}
 }
 
@@ -95,7 +141,7 @@ func TestCheckHTTPOverIPv6(t *testing.T) {
 		t.Skip("no IPv6 loopback")
 	}
 	addr := testnet.Peer(t, "tcp6", testnet.Send([]byte("HTTP/1.0 200 OK\r\nServer: v6\r\n\r\n")))
-	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "")
+	r, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "", nil)
 	if err != nil || !r.OK || r.Fields["server"] != "v6" {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -103,7 +149,7 @@ func TestCheckHTTPOverIPv6(t *testing.T) {
 
 func TestCheckHTTPRejectsHeaderInjection(t *testing.T) {
 	addr := testnet.Peer(t, "tcp", testnet.Ignore)
-	if _, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "a\r\nX-Evil: 1"); err == nil {
+	if _, err := CheckHTTP(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "a\r\nX-Evil: 1", nil); err == nil {
 		t.Fatal("want an error for a Host with CRLF")
 	}
 }
@@ -147,7 +193,7 @@ func TestCheckHTTPHostilePeers(t *testing.T) {
 				d = time.Minute // must finish on the peer's behaviour, not the deadline
 			}
 			c := &testnet.Counted{Conn: testnet.Dial(t, tc.addr)}
-			r, err := CheckHTTP(testnet.Context(t, d), c, "")
+			r, err := CheckHTTP(testnet.Context(t, d), c, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +213,7 @@ func TestCheckHTTPCancelIsAnError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-accepted; cancel() }()
-	r, err := CheckHTTP(ctx, testnet.Dial(t, addr), "")
+	r, err := CheckHTTP(ctx, testnet.Dial(t, addr), "", nil)
 	if err == nil {
 		t.Fatalf("cancelled probe: want an error, got %+v", r)
 	}
@@ -177,10 +223,10 @@ func TestCheckHTTPNotStartedOnDoneContext(t *testing.T) {
 	addr := testnet.Peer(t, "tcp", testnet.Ignore)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := CheckHTTP(ctx, testnet.Dial(t, addr), ""); err == nil {
+	if _, err := CheckHTTP(ctx, testnet.Dial(t, addr), "", nil); err == nil {
 		t.Fatal("want an error for a done context")
 	}
-	if _, err := CheckHTTP(context.Background(), nil, ""); err == nil {
+	if _, err := CheckHTTP(context.Background(), nil, "", nil); err == nil {
 		t.Fatal("want an error for a nil conn")
 	}
 }

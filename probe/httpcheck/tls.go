@@ -33,7 +33,7 @@ const WSO2DefaultCertWarning = "WSO2's default self-signed certificate: replace 
 // used for verification; when empty, the remote host is used for
 // verification. warnWithin == 0 means DefaultWarnWithin; a negative value
 // turns the expiry warning off (an expired certificate still warns).
-func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithin time.Duration) (Result, error) {
+func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithin time.Duration, want *Want) (Result, error) {
 	stop, err := arm(ctx, conn)
 	if err != nil {
 		return Result{}, err
@@ -45,7 +45,7 @@ func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithi
 	if warnWithin == 0 {
 		warnWithin = DefaultWarnWithin
 	}
-	req, err := request(serverName, conn)
+	req, err := request(serverName, conn, want)
 	if err != nil {
 		return Result{}, err
 	}
@@ -71,7 +71,7 @@ func CheckHTTPS(ctx context.Context, conn net.Conn, serverName string, warnWithi
 	tlsLine := tls.VersionName(state.Version) + ", " + certLine
 
 	// A fresh budget for the HTTP part, as for plain HTTP.
-	r, err := exchange(ctx, peek.NewRecorder(tc, maxHTTPReply), req)
+	r, err := exchange(ctx, peek.NewRecorder(tc, maxHTTPReply), req, want)
 	if err != nil {
 		return Result{}, err
 	}

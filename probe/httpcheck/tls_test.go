@@ -78,7 +78,7 @@ func TestCheckHTTPSCertificates(t *testing.T) {
 				t.Cleanup(func() { verifyRoots = nil })
 			}
 			addr := httpsServer(t, ca.issue(t, tc.spec), 0)
-			r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), tc.serverName, tc.warnWithin)
+			r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), tc.serverName, tc.warnWithin, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +144,7 @@ func TestCheckHTTPSSaysWhyItDoesNotVerify(t *testing.T) {
 				t.Cleanup(func() { verifyRoots = nil })
 			}
 			addr := httpsServer(t, ca.issue(t, tc.spec), 0)
-			r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), tc.serverName, 0)
+			r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), tc.serverName, 0, nil)
 			if err != nil || !r.OK {
 				t.Fatalf("got %+v, %v", r, err)
 			}
@@ -158,7 +158,7 @@ func TestCheckHTTPSSaysWhyItDoesNotVerify(t *testing.T) {
 func TestCheckHTTPSFields(t *testing.T) {
 	ca := newCA(t)
 	addr := httpsServer(t, ca.issue(t, leafSpec(365)), tls.VersionTLS12)
-	r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "carbon.test", 0)
+	r, err := CheckHTTPS(testnet.Context(t, 5*time.Second), testnet.Dial(t, addr), "carbon.test", 0, nil)
 	if err != nil || !r.OK {
 		t.Fatalf("got %+v, %v", r, err)
 	}
@@ -214,7 +214,7 @@ func TestCheckHTTPSHostilePeers(t *testing.T) {
 				d = time.Minute
 			}
 			c := &testnet.Counted{Conn: testnet.Dial(t, tc.addr)}
-			r, err := CheckHTTPS(testnet.Context(t, d), c, "carbon.test", 0)
+			r, err := CheckHTTPS(testnet.Context(t, d), c, "carbon.test", 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

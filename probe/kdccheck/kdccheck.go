@@ -17,15 +17,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
-
-	"github.com/jcmturner/gokrb5/v8/config"
-	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
-	"github.com/jcmturner/gokrb5/v8/iana/nametype"
-	"github.com/jcmturner/gokrb5/v8/messages"
-	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
@@ -85,18 +78,8 @@ func probePrincipal() string {
 	return "carbonprobe-probe-" + hex.EncodeToString(b[:])
 }
 
-// defaults are gokrb5's built-in libdefaults (no krb5.conf is read): the
-// enctypes offered and the request flags. Built once: config.New looks up
-// the current user.
-var defaults = sync.OnceValue(config.New)
-
 func asReq(realm, client string) ([]byte, error) {
-	cname := types.PrincipalName{NameType: nametype.KRB_NT_PRINCIPAL, NameString: strings.Split(client, "/")}
-	req, err := messages.NewASReqForTGT(realm, defaults(), cname)
-	if err != nil {
-		return nil, fmt.Errorf("kdccheck: building the AS-REQ: %w", err)
-	}
-	b, err := req.Marshal()
+	b, err := encodeASReq(realm, strings.Split(client, "/"), time.Now(), nonce())
 	if err != nil {
 		return nil, fmt.Errorf("kdccheck: encoding the AS-REQ: %w", err)
 	}
@@ -207,19 +190,19 @@ func parse(b []byte, realm, client string, sent time.Time) (r Result) {
 	}()
 	switch {
 	case len(b) > 0 && b[0] == 0x7e:
-		var e messages.KRBError
-		if err := e.Unmarshal(b); err != nil {
+		e, err := decodeKRBError(b)
+		if err != nil {
 			return notKerberos(b)
 		}
 		return krbError(e, realm, client, sent)
 	case len(b) > 0 && b[0] == 0x6b:
-		var rep messages.ASRep
-		if err := rep.Unmarshal(b); err != nil {
+		rep, err := decodeASRep(b)
+		if err != nil {
 			return notKerberos(b)
 		}
-		f := map[string]string{"reply": "AS-REP", "realm": rep.CRealm, "client": rep.CName.PrincipalNameString()}
+		f := map[string]string{"reply": "AS-REP", "realm": rep.CRealm, "client": rep.CName.String()}
 		return Result{OK: true, State: Answered, Fields: f,
-			Detail: fmt.Sprintf("Kerberos KDC answered with an AS-REP (a ticket) for %s@%s", rep.CName.PrincipalNameString(), rep.CRealm)}
+			Detail: fmt.Sprintf("Kerberos KDC answered with an AS-REP (a ticket) for %s@%s", rep.CName.String(), rep.CRealm)}
 	}
 	return notKerberos(b)
 }
@@ -235,7 +218,7 @@ func notKerberos(b []byte) Result {
 	return Result{State: Answered, Seen: s, Detail: "not Kerberos: " + s}
 }
 
-func krbError(e messages.KRBError, realm, client string, sent time.Time) Result {
+func krbError(e krbErrorMsg, realm, client string, sent time.Time) Result {
 	name, desc := errorName(e.ErrorCode)
 	f := map[string]string{
 		"reply":       "KRB-ERROR",
@@ -268,14 +251,11 @@ func krbError(e messages.KRBError, realm, client string, sent time.Time) Result 
 	return Result{OK: true, State: Answered, Fields: f, Detail: d}
 }
 
-// errorName splits gokrb5's "(6) KDC_ERR_C_PRINCIPAL_UNKNOWN Client not
-// found in Kerberos database" into the constant's name and its text.
+// errorName is the error's constant name and its description from RFC 4120.
 func errorName(code int32) (name, desc string) {
-	s := errorcode.Lookup(code)
-	if !strings.HasPrefix(s, "(") {
+	if code < 0 || int(code) >= len(errorCodes) || errorCodes[code][0] == "" {
 		return "error code " + strconv.Itoa(int(code)), "not in RFC 4120"
 	}
-	_, s, _ = strings.Cut(s, ") ")
-	name, desc, _ = strings.Cut(s, " ")
+	name, desc = errorCodes[code][0], errorCodes[code][1]
 	return name, strings.ToLower(desc[:min(1, len(desc))]) + desc[min(1, len(desc)):]
 }

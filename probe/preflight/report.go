@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
@@ -148,16 +149,17 @@ func WriteJSON(w io.Writer, r Report) error {
 		notes = []string{}
 	}
 	return writeJSON(w, struct {
-		Schema   string     `json:"schema"`
-		Free     bool       `json:"free"`
-		Profile  string     `json:"profile"`
-		Title    string     `json:"title"`
-		Offset   jsonOffset `json:"offset"`
-		Bind     string     `json:"bind"`
-		Ports    []jsonPort `json:"ports"`
-		Problems []string   `json:"problems"`
-		Notes    []string   `json:"notes"`
-	}{Schema, len(problems) == 0, r.Spec.Profile, r.Spec.Title,
+		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
+		Free      bool           `json:"free"`
+		Profile   string         `json:"profile"`
+		Title     string         `json:"title"`
+		Offset    jsonOffset     `json:"offset"`
+		Bind      string         `json:"bind"`
+		Ports     []jsonPort     `json:"ports"`
+		Problems  []string       `json:"problems"`
+		Notes     []string       `json:"notes"`
+	}{Schema, buildinfo.Get(), len(problems) == 0, r.Spec.Profile, r.Spec.Title,
 		jsonOffset{r.Spec.Offset.Value, string(r.Spec.Offset.Kind), r.Spec.Offset.From}, r.Bind, portsJSON(r), problems, notes})
 }
 
@@ -176,16 +178,17 @@ func WriteSuggestionJSON(w io.Writer, s Suggestion) error {
 		offset = &s.Offset
 	}
 	return writeJSON(w, struct {
-		Schema  string     `json:"schema"`
-		Found   bool       `json:"found"`
-		Offset  *int       `json:"offset"`
-		From    int        `json:"from"`
-		Tried   int        `json:"tried"`
-		Why     string     `json:"why,omitempty"`
-		Bind    string     `json:"bind"`
-		Ports   []jsonPort `json:"ports"`
-		Skipped []skip     `json:"skipped"`
-	}{SuggestSchema, s.Found, offset, s.From, s.Tried, s.Why, s.Report.Bind, portsJSON(s.Report), skips})
+		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
+		Found     bool           `json:"found"`
+		Offset    *int           `json:"offset"`
+		From      int            `json:"from"`
+		Tried     int            `json:"tried"`
+		Why       string         `json:"why,omitempty"`
+		Bind      string         `json:"bind"`
+		Ports     []jsonPort     `json:"ports"`
+		Skipped   []skip         `json:"skipped"`
+	}{SuggestSchema, buildinfo.Get(), s.Found, offset, s.From, s.Tried, s.Why, s.Report.Bind, portsJSON(s.Report), skips})
 }
 
 func writeJSON(w io.Writer, v any) error {

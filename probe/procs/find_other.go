@@ -2,6 +2,8 @@
 
 package procs
 
+import "time"
+
 // Cmdline needs Linux's /proc.
 func Cmdline(pid int) ([]string, bool, error) { return nil, false, ErrUnsupported }
 
@@ -22,3 +24,6 @@ func Parent(pid int) int { return 0 }
 
 // Environ needs Linux's /proc.
 func Environ(pid int) (map[string]string, error) { return nil, ErrUnsupported }
+
+// StartTime needs Linux's /proc.
+func StartTime(pid int) (time.Time, error) { return time.Time{}, ErrUnsupported }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -78,4 +79,40 @@ func Environ(pid int) (map[string]string, error) {
 		}
 	}
 	return env, nil
+}
+
+// StartTime is when a process started, from /proc/PID/stat (its start in
+// clock ticks after boot) and /proc/stat's btime. The kernel's tick is 100 Hz
+// on every Linux a JVM runs on (USER_HZ, which /proc reports in).
+func StartTime(pid int) (time.Time, error) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return time.Time{}, err
+	}
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return time.Time{}, errors.New("malformed /proc stat")
+	}
+	f := bytes.Fields(raw[i+1:]) // state is field 3 of the line, starttime field 22
+	if len(f) < 20 {
+		return time.Time{}, errors.New("malformed /proc stat")
+	}
+	ticks, err := strconv.ParseUint(string(f[19]), 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, l := range bytes.Split(stat, []byte{'\n'}) {
+		if v, ok := bytes.CutPrefix(l, []byte("btime ")); ok {
+			boot, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+			if err != nil {
+				return time.Time{}, err
+			}
+			return time.Unix(boot, 0).Add(time.Duration(ticks) * time.Second / 100), nil
+		}
+	}
+	return time.Time{}, errors.New("no btime in /proc/stat")
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"io"
 
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/probe/jmxdiag"
 )
 
@@ -67,13 +68,14 @@ func JMXJSON(w io.Writer, rep jmxdiag.Report, why string) error {
 		ep = &jsonEndpoint{e.Host, e.Port, e.Ref, e.Class, e.Factory}
 	}
 	return writeJSON(w, struct {
-		Schema     string        `json:"schema"`
-		OK         bool          `json:"ok"`
-		Registry   string        `json:"registry"`
-		Why        string        `json:"why"`
-		Steps      []jsonStep    `json:"steps"`
-		Endpoint   *jsonEndpoint `json:"endpoint,omitempty"`
-		ServiceURL string        `json:"service_url,omitempty"`
-		Fix        string        `json:"fix,omitempty"`
-	}{JMXSchema, rep.OK, rep.Registry, why, steps, ep, rep.ServiceURL, rep.Fix})
+		Schema     string         `json:"schema"`
+		Generator  buildinfo.Info `json:"generator"`
+		OK         bool           `json:"ok"`
+		Registry   string         `json:"registry"`
+		Why        string         `json:"why"`
+		Steps      []jsonStep     `json:"steps"`
+		Endpoint   *jsonEndpoint  `json:"endpoint,omitempty"`
+		ServiceURL string         `json:"service_url,omitempty"`
+		Fix        string         `json:"fix,omitempty"`
+	}{JMXSchema, buildinfo.Get(), rep.OK, rep.Registry, why, steps, ep, rep.ServiceURL, rep.Fix})
 }

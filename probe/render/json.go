@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/target"
@@ -109,13 +111,14 @@ func PortsJSON(w io.Writer, tg target.Target) error {
 		notes = []string{}
 	}
 	return writeJSON(w, struct {
-		Schema string `json:"schema"`
+		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
 		jsonSpec
 		Docs      []jsonDocs     `json:"docs"`
 		Discovery *jsonDiscovery `json:"discovery,omitempty"`
 		Missing   string         `json:"missing,omitempty"`
 		Target    []string       `json:"target_notes"`
-	}{PortsSchema, specJSON(spec), docs, discoveryJSON(tg), tg.Missing, notes})
+	}{PortsSchema, buildinfo.Get(), specJSON(spec), docs, discoveryJSON(tg), tg.Missing, notes})
 }
 
 type jsonResult struct {
@@ -128,6 +131,7 @@ type jsonResult struct {
 	Conflict  string      `json:"conflict,omitempty"`
 	Queue     *jsonQueue  `json:"accept_queue,omitempty"`
 	CutShort  bool        `json:"cut_short,omitempty"`
+	Level     string      `json:"level"`
 }
 
 type jsonQueue struct {
@@ -211,17 +215,77 @@ type jsonAnswer struct {
 	Fields   map[string]string `json:"fields,omitempty"`
 	Warnings []string          `json:"warnings,omitempty"`
 	TookMS   float64           `json:"took_ms"`
+	// The numbers among the fields, as numbers.
+	StatusCode *int `json:"status_code,omitempty"`
+	DaysLeft   *int `json:"days_left,omitempty"`
 }
 
 func answerJSON(a *probe.Answer) *jsonAnswer {
 	if a == nil {
 		return nil
 	}
-	return &jsonAnswer{a.Protocol, a.OK, a.Detail, a.Seen, a.Fields, a.Warnings, ms(a.Took)}
+	return &jsonAnswer{a.Protocol, a.OK, a.Detail, a.Seen, a.Fields, a.Warnings, ms(a.Took),
+		number(a.Fields["status_code"]), number(a.Fields["days_left"])}
+}
+
+// number reads a field that holds a whole number; nil when it holds none.
+func number(s string) *int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil
+	}
+	return &n
+}
+
+type jsonSignal struct {
+	Kind      string  `json:"kind"`
+	Port      string  `json:"port"`
+	Number    int     `json:"number"`
+	Path      string  `json:"path"`
+	Need      string  `json:"need"`
+	Asked     bool    `json:"asked"`
+	OK        bool    `json:"ok"`
+	Status    int     `json:"status_code,omitempty"`
+	Detail    string  `json:"detail"`
+	LatencyMS float64 `json:"latency_ms"`
+	Means     string  `json:"means,omitempty"`
+	Source    string  `json:"source,omitempty"`
+	From      string  `json:"from,omitempty"`
+}
+
+func signalsJSON(ss []probe.SignalResult) []jsonSignal {
+	out := make([]jsonSignal, len(ss))
+	for i, s := range ss {
+		path := s.Signal.Expect.Path
+		if path == "" {
+			path = "/"
+		}
+		out[i] = jsonSignal{s.Signal.Kind, s.Signal.Port, s.Number, path, string(s.Signal.Need), s.Asked, s.OK, s.Status, s.Detail, ms(s.Latency), s.Signal.Means, s.Signal.Source, s.Signal.From}
+	}
+	return out
+}
+
+type jsonStartLog struct {
+	Path    string `json:"path"`
+	Started bool   `json:"started"`
+	Line    string `json:"line,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+func startLogJSON(l *probe.StartLog) *jsonStartLog {
+	if l == nil {
+		return nil
+	}
+	return &jsonStartLog{l.Path, l.Started, l.Line, l.Detail}
 }
 
 // CheckJSON writes a check report as one JSON document (schema carbonprobe/check/v1).
-func CheckJSON(w io.Writer, rep probe.Report) error { return writeJSON(w, checkDoc(rep)) }
+func CheckJSON(w io.Writer, rep probe.Report) error {
+	doc := checkDoc(rep)
+	g := buildinfo.Get()
+	doc.Generator = &g
+	return writeJSON(w, doc)
+}
 
 // CheckAllJSON writes the reports of every Carbon server on a host and the
 // ports two of them claim (schema carbonprobe/check-all/v1).
@@ -240,12 +304,13 @@ func CheckAllJSON(w io.Writer, all probe.HostReport) error {
 	}
 	return writeJSON(w, struct {
 		Schema    string         `json:"schema"`
+		Generator buildinfo.Info `json:"generator"`
 		Healthy   bool           `json:"healthy"`
 		Servers   []jsonCheck    `json:"servers"`
 		Conflicts []jsonConflict `json:"conflicts"`
 		Problems  []string       `json:"problems"`
 		Notes     []string       `json:"notes,omitempty"`
-	}{CheckAllSchema, len(problems) == 0, docs, conflicts, problems, all.Notes})
+	}{CheckAllSchema, buildinfo.Get(), len(problems) == 0, docs, conflicts, problems, all.Notes})
 }
 
 type jsonConflict struct {
@@ -255,21 +320,27 @@ type jsonConflict struct {
 }
 
 type jsonCheck struct {
-	Schema    string         `json:"schema"`
-	Verdict   string         `json:"verdict"`
-	Healthy   bool           `json:"healthy"`
-	Host      string         `json:"host"`
-	Profile   string         `json:"profile"`
-	Title     string         `json:"title"`
-	Offset    jsonOffset     `json:"offset"`
-	TimeoutMS float64        `json:"timeout_ms"`
-	ElapsedMS float64        `json:"elapsed_ms"`
-	Ports     []jsonResult   `json:"ports"`
-	Random    []jsonRandom   `json:"random"`
-	Problems  []string       `json:"problems"`
-	Warnings  []string       `json:"warnings"`
-	Discovery *jsonDiscovery `json:"discovery,omitempty"`
-	Extras    []jsonExtra    `json:"extras,omitempty"`
+	Schema string `json:"schema"`
+	// Generator is the build that wrote the document: only on a document of
+	// its own, not on each server of check --all.
+	Generator *buildinfo.Info `json:"generator,omitempty"`
+	Verdict   string          `json:"verdict"`
+	Healthy   bool            `json:"healthy"`
+	Host      string          `json:"host"`
+	Profile   string          `json:"profile"`
+	Title     string          `json:"title"`
+	Offset    jsonOffset      `json:"offset"`
+	TimeoutMS float64         `json:"timeout_ms"`
+	ElapsedMS float64         `json:"elapsed_ms"`
+	Ports     []jsonResult    `json:"ports"`
+	Random    []jsonRandom    `json:"random"`
+	Problems  []string        `json:"problems"`
+	Warnings  []string        `json:"warnings"`
+	Discovery *jsonDiscovery  `json:"discovery,omitempty"`
+	Extras    []jsonExtra     `json:"extras,omitempty"`
+	Level     string          `json:"level"`
+	Signals   []jsonSignal    `json:"signals"`
+	StartLog  *jsonStartLog   `json:"start_log,omitempty"`
 }
 
 func checkDoc(rep probe.Report) jsonCheck {
@@ -277,7 +348,7 @@ func checkDoc(rep probe.Report) jsonCheck {
 	results := make([]jsonResult, len(rep.Results))
 	for i, r := range rep.Results {
 		results[i] = jsonResult{portJSON(r.Port), string(r.State), ms(r.Latency), r.Detail, answerJSON(r.Answer),
-			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue), r.CutShort}
+			holderJSON(r.Owner), r.Conflict, queueJSON(r.Queue), r.CutShort, string(r.Level())}
 	}
 	problems := []string{}
 	if err := rep.Err(); err != nil {
@@ -291,9 +362,9 @@ func checkDoc(rep probe.Report) jsonCheck {
 	if len(problems) > 0 {
 		verdict = "unhealthy"
 	}
-	return jsonCheck{CheckSchema, verdict, len(problems) == 0, rep.Target.Host, spec.Profile, spec.Title, spec.Offset,
+	return jsonCheck{CheckSchema, nil, verdict, len(problems) == 0, rep.Target.Host, spec.Profile, spec.Title, spec.Offset,
 		ms(rep.Timeout), ms(rep.Elapsed), results, spec.Random, problems, warnings,
-		discoveryJSON(rep.Target), extrasJSON(rep.Extras)}
+		discoveryJSON(rep.Target), extrasJSON(rep.Extras), string(rep.Level()), signalsJSON(rep.Signals), startLogJSON(rep.StartLog)}
 }
 
 // ms is a duration in milliseconds, to the microsecond.

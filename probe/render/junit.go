@@ -114,6 +114,18 @@ func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
 	for _, r := range rep.Results {
 		suite.Cases = append(suite.Cases, portCase(rep, r, class))
 	}
+	for _, sr := range rep.Signals {
+		jc := junitCase{Name: sr.Label(), Classname: class, Time: seconds(sr.Latency), SystemOut: sr.Detail}
+		switch {
+		case !sr.Asked:
+			jc.Skipped = &junitMessage{Message: sr.Detail}
+		case !sr.Fails():
+			// An optional signal's no is shown, never a failure.
+		default:
+			jc.Failure = &junitMessage{Message: sr.Detail, Type: sr.Signal.Kind, Text: sr.Detail + "\n" + sr.Signal.Kind + " means " + sr.Signal.Means}
+		}
+		suite.Cases = append(suite.Cases, jc)
+	}
 	for _, c := range opt.Cases {
 		jc := junitCase{Name: c.Name, Classname: class, Time: seconds(c.Time)}
 		if c.Failure != "" {

@@ -53,14 +53,8 @@ func QuietLine(rep probe.Report, notes ...string) string {
 			}
 		}
 		fmt.Fprintf(&b, "%s, %d/%d required ports up", quietSubject(rep.Target.Spec), up, required)
-		if problems := text.Lines(rep.Err()); len(problems) > 0 {
-			b.WriteString("; " + text.Cut(problems[0], 1024))
-			switch n := len(problems) - 1; {
-			case n == 1:
-				b.WriteString(" (and 1 more problem)")
-			case n > 1:
-				fmt.Fprintf(&b, " (and %d more problems)", n)
-			}
+		if first := text.First(rep.Err(), 1024); first != "" {
+			b.WriteString("; " + first)
 		}
 		if len(unconfirmed) > 0 {
 			b.WriteString("; unconfirmed (UDP silence): " + strings.Join(unconfirmed, ", "))

@@ -19,6 +19,9 @@ import (
 // Style says how text output looks.
 type Style struct {
 	Color bool // ANSI colour: only on a terminal, and not when NO_COLOR is set
+	// Width is the terminal's width in columns: a table wider than it puts
+	// its last column under each row. 0: no limit (not a terminal).
+	Width int
 }
 
 func (s Style) paint(text, code string) string {
@@ -161,6 +164,7 @@ func CheckText(w io.Writer, rep probe.Report, st Style) error {
 		t.add(append(row, plain(detail))...)
 	}
 	ew.table(t, st)
+	writeSignals(ew, rep, st)
 	writeRandom(ew, rep, st)
 	writeVerdict(ew, rep, st)
 	return ew.err
@@ -219,6 +223,40 @@ func pinFor(spec expect.Spec, attribution string) string {
 	return ""
 }
 
+// writeSignals lists what the product's own readiness and liveness
+// endpoints said, and its log's start line.
+func writeSignals(ew *errWriter, rep probe.Report, st Style) {
+	if len(rep.Signals) == 0 && rep.StartLog == nil {
+		return
+	}
+	ew.printf("%s\n", st.paint("THE PRODUCT'S OWN WORD", bold))
+	for _, s := range rep.Signals {
+		verdict := "yes"
+		switch {
+		case !s.Asked:
+			verdict = "not asked"
+		case s.Fails():
+			verdict = st.paint("no", red)
+		case !s.OK:
+			verdict = st.paint("no", yellow) + " (optional: does not fail the check)"
+		}
+		ew.printf("  %s: %s: %s\n", s.Label(), verdict, s.Detail)
+		if s.Signal.Means != "" {
+			ew.printf("    a yes means %s [%s]\n", s.Signal.Means, s.Signal.Source)
+		}
+		if s.Signal.From != "" {
+			ew.printf("    switched on by %s\n", s.Signal.From)
+		}
+	}
+	if l := rep.StartLog; l != nil {
+		if l.Started {
+			ew.printf("  log: %s (%s)\n", l.Line, l.Path)
+		} else {
+			ew.printf("  log: %s (%s)\n", l.Detail, l.Path)
+		}
+	}
+}
+
 func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 	var required, up int
 	for _, r := range rep.Results {
@@ -237,7 +275,7 @@ func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
 			ew.printf("  - %s\n", l)
 		}
 	} else {
-		ew.printf("%s: %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), up, required, elapsed)
+		ew.printf("%s (%s): %d of %d required ports up (%s)\n", st.paint("HEALTHY", green+";"+bold), rep.LevelText(), up, required, elapsed)
 	}
 	for _, wmsg := range rep.Warnings() {
 		ew.printf("  warning: %s\n", wmsg)

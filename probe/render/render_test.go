@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,7 +143,7 @@ func TestCheckJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"schema", "verdict", "healthy", "host", "profile", "title", "offset", "timeout_ms", "elapsed_ms", "ports", "random", "problems", "warnings"} {
+	for _, k := range []string{"schema", "verdict", "healthy", "host", "profile", "title", "offset", "timeout_ms", "elapsed_ms", "ports", "random", "problems", "warnings", "generator", "level", "signals"} {
 		if _, ok := doc[k]; !ok {
 			t.Errorf("top-level field %q missing", k)
 		}
@@ -151,7 +152,7 @@ func TestCheckJSONSchema(t *testing.T) {
 		t.Errorf("schema/verdict/healthy = %v/%v/%v", doc["schema"], doc["verdict"], doc["healthy"])
 	}
 	port := doc["ports"].([]any)[0].(map[string]any)
-	for _, k := range []string{"name", "number", "proto", "role", "need", "base", "offset_applies", "why", "source", "state", "latency_ms"} {
+	for _, k := range []string{"name", "number", "proto", "role", "need", "base", "offset_applies", "why", "source", "state", "latency_ms", "level"} {
 		if _, ok := port[k]; !ok {
 			t.Errorf("port field %q missing", k)
 		}
@@ -174,3 +175,33 @@ func TestWriteErrorsAreReturned(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+// TestNarrowTerminalTable: on a terminal narrower than the table, the
+// detail goes under its row instead of wrapping the line.
+func TestNarrowTerminalTable(t *testing.T) {
+	rep := report(t, spec(t, "mi", "3", ""), map[string]probe.State{})
+	var wide, narrow bytes.Buffer
+	if err := CheckText(&wide, rep, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckText(&narrow, rep, Style{Width: 60}); err != nil {
+		t.Fatal(err)
+	}
+	longest := func(s string) (n int) {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.HasPrefix(l, "NAME") || strings.HasPrefix(l, "passthrough") || strings.HasPrefix(l, "internal") {
+				n = max(n, len(l))
+			}
+		}
+		return n
+	}
+	if longest(wide.String()) <= 60 {
+		t.Fatalf("the wide table is only %d columns: nothing to test", longest(wide.String()))
+	}
+	if n := longest(narrow.String()); n > 60 {
+		t.Errorf("a table row of %d columns on a 60-column terminal:\n%s", n, narrow.String())
+	}
+	if !strings.Contains(narrow.String(), "\n    ") {
+		t.Errorf("no detail under its row:\n%s", narrow.String())
+	}
+}

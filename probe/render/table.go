@@ -46,8 +46,24 @@ func (t *table) write(w io.Writer, st Style) error {
 			measure(i, c.text)
 		}
 	}
+	// On a terminal narrower than the table, the last column (a long
+	// detail) goes on a line of its own under its row, indented: every
+	// other column stays aligned, and nothing wraps mid-column.
+	compact := false
+	if st.Width > 0 && len(widths) > 1 {
+		total := 0
+		for _, w := range widths {
+			total += w + 2
+		}
+		compact = total-2 > st.Width
+	}
+	last := len(widths) - 1
 	var b strings.Builder
 	line := func(r []cell) {
+		var below cell
+		if compact && len(r) > last {
+			below, r = r[last], r[:last]
+		}
 		end := len(r) // trailing empty cells would leave trailing spaces
 		for end > 0 && r[end-1].text == "" {
 			end--
@@ -59,10 +75,16 @@ func (t *table) write(w io.Writer, st Style) error {
 			}
 		}
 		b.WriteByte('\n')
+		if below.text != "" {
+			b.WriteString("    " + st.paint(below.text, below.color) + "\n")
+		}
 	}
 	hdr := make([]cell, len(t.header))
 	for i, h := range t.header {
 		hdr[i] = cell{text: h, color: "1"}
+	}
+	if compact {
+		hdr[last].text = "(" + strings.ToLower(hdr[last].text) + " below each row)"
 	}
 	line(hdr)
 	for _, r := range t.rows {

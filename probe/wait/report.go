@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/probe/render"
 )
 
@@ -93,6 +94,7 @@ func WriteJSON(w io.Writer, r Result) error {
 	}
 	doc := struct {
 		Schema      string          `json:"schema"`
+		Generator   buildinfo.Info  `json:"generator"`
 		Ready       bool            `json:"ready"`
 		Reason      Reason          `json:"reason"`
 		Detail      string          `json:"detail"`
@@ -104,7 +106,7 @@ func WriteJSON(w io.Writer, r Result) error {
 		Restarts    []string        `json:"restarts"`
 		Exit        *jsonExit       `json:"exit"`
 		Check       json.RawMessage `json:"check"`
-	}{Schema: Schema, Ready: r.Reason == Ready, Reason: r.Reason, Detail: r.Detail, ElapsedMS: ms(r.Elapsed),
+	}{Schema: Schema, Generator: buildinfo.Get(), Ready: r.Reason == Ready, Reason: r.Reason, Detail: r.Detail, ElapsedMS: ms(r.Elapsed),
 		TimeoutMS: ms(r.Timeout), Dials: r.Dials, QuickChecks: r.Gates, Restarts: r.Restarts, Check: check.Bytes()}
 	if doc.Restarts == nil {
 		doc.Restarts = []string{}

@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/logtail"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
 	"github.com/carbonprobe/carbonprobe/target"
@@ -200,7 +202,12 @@ type waiter struct {
 	local    bool
 	inflight int
 	res      Result
-	notYet   bool // "looking for the server" was said
+	notYet   bool   // "looking for the server" was said
+	notReady string // the last "not ready" said
+	// final is the last whole check of the current port set: what the
+	// product's signals, its log and the socket table said, for the report
+	// of a wait that ends without being ready.
+	final *probe.Report
 }
 
 // Until polls the target's ports until the check is healthy, the timeout
@@ -391,7 +398,11 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 				return w.gone(w.exitOf(restarting, exitedAt))
 			}
 			w.cutShort(results)
-			return w.end(TimedOut, fmt.Sprintf("timed out after %s: %s", opt.Timeout, w.upText()))
+			detail := fmt.Sprintf("timed out after %s: %s", opt.Timeout, w.upText())
+			if w.notReady != "" && w.allRequiredUp() {
+				detail += "; not ready: " + w.notReady
+			}
+			return w.end(TimedOut, detail)
 
 		case d := <-results:
 			w.inflight--
@@ -411,13 +422,20 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 				break
 			}
 			rep := f.rep
+			w.final = &rep
 			if rep.Healthy() {
 				w.res.Report = rep
-				return w.end(Ready, fmt.Sprintf("ready after %s: %s", w.elapsed(), w.upText()))
+				return w.end(Ready, fmt.Sprintf("ready after %s: %s; %s", w.elapsed(), w.upText(), rep.LevelText()))
 			}
 			if ctx.Err() == nil && w.applyFinal(rep, time.Now()) {
 				lookedUp = false
 			} else if ctx.Err() == nil {
+				// The ports are up, the product is not ready (its readiness
+				// endpoint said no, or another problem): said once per change.
+				if why := text.First(rep.Err(), 1024); why != w.notReady {
+					w.notReady = why
+					w.event("not ready: %s", why)
+				}
 				// Unhealthy for a reason no single port carries: check again later, not at once.
 				finalNext = time.Now().Add(finalBackoff)
 				finalBackoff = min(2*finalBackoff, opt.MaxBackoff)
@@ -750,7 +768,7 @@ func (w *waiter) gone(g *target.Gone) Result {
 	case g.LogPath == "":
 		ex.LogErr = "the server's home is unknown, so is its log (give --carbon-home)"
 	default:
-		lines, err := Tail(g.LogPath, w.opt.LogLines)
+		lines, err := logtail.Tail(g.LogPath, w.opt.LogLines)
 		if err != nil {
 			ex.LogErr = err.Error()
 		}
@@ -797,6 +815,10 @@ func (w *waiter) lastReport() probe.Report {
 	}
 	if dialled > 0 && allHostErr {
 		rep.HostErr = hostErr
+	}
+	if f := w.final; f != nil && sameKeys(f.Target.Spec.Ports, spec.Ports) {
+		rep.Signals, rep.StartLog, rep.Notes = f.Signals, f.StartLog, f.Notes
+		rep.Extras, rep.OwnerNotes, rep.StrictExtras = f.Extras, f.OwnerNotes, f.StrictExtras
 	}
 	return rep
 }

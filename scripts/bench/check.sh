@@ -47,7 +47,7 @@ if ! command -v nmap >/dev/null || ! command -v hyperfine >/dev/null || [ ! -x /
     exit 0
   }
 fi
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/carbonprobe" .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o "$out/carbonprobe" .
 go build -o "$out/delayed" ./scripts/bench/delayed
 nine=$(seq 61000 61008 | paste -sd,)
 scale=$(seq 61000 62999 | paste -sd,)

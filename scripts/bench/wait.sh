@@ -7,7 +7,7 @@
 # readings on this host. The fixture refuses for DELAY seconds, then listens
 # on every port. Run n starts the waiter frac(n*0.618) s after the fixture, so
 # the runs sample the poll phase of 1 s and 100 ms intervals evenly
-# (shared/research/bench-peers.md, section c, does the same).
+# (as a benchmark of waiters must: their poll phase would otherwise be fixed).
 #
 #   scripts/bench/wait.sh                       # every peer, RUNS=10
 #   RUNS=20 PEERS='carbonprobe devtcp-fast' scripts/bench/wait.sh
@@ -46,7 +46,7 @@ out=scripts/bench/out/$stamp
 mkdir -p "$out/logs" "$out/bin" "$CACHE/bin"
 
 echo "wait.sh: building carbonprobe (static, as released) and the fixture" >&2
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/carbonprobe" .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o "$out/bin/carbonprobe" .
 go build -o "$out/bin/delayed" ./scripts/bench/delayed
 
 # install_go_peer NAME MODULE VERSION PACKAGE [NOSUMDB]: a scratch module, so

@@ -3,8 +3,8 @@
 // take them), starts listening on all of them after a delay, and writes the
 // moment its last listen(2) returned: the instant a waiter should notice.
 // Connections are read until the peer closes and then reset, so neither side
-// keeps TIME-WAIT entries from run to run (as the peers benchmark's listener
-// does, shared/research/bench-peers.md note 2).
+// keeps TIME-WAIT entries from run to run: a table full of them slows every
+// later connect and makes results depend on the order of the runs.
 package main
 
 import (

@@ -136,6 +136,10 @@ public final class Server {
             throw new Config.Invalid("cannot open the log file under " + home + ": " + e);
         }
         Log.info("Bootstrap", "Starting carbonlike, profile " + profile + ", carbon.home " + home);
+        long startedAt = System.nanoTime();
+        // The products' own start line, which carbonprobe looks for in the log.
+        Log.info(profile.equals("mi") ? "MicroIntegratorBaseUtils" : "CarbonCoreActivator",
+                profile.equals("mi") ? "Starting WSO2 Micro Integrator ..." : "Starting WSO2 Carbon...");
         writePid(profile, home);
 
         // A restart before the ports open: the first JVM of a home exits with 121 and leaves a
@@ -209,6 +213,14 @@ public final class Server {
             binder.open(p);
         }
         ports.stream().filter(open::contains).forEach(p -> ready.append(' ').append(p.name).append('=').append(p.port));
+        // As the products log once their transports are up (carbon-kernel's
+        // StartupFinalizerServiceComponent.printInfo, MI's StartupFinalizer).
+        double took = (System.nanoTime() - startedAt) / 1e9;
+        if (profile.equals("mi")) {
+            Log.info("StartupFinalizer", String.format(java.util.Locale.ROOT, "WSO2 Micro Integrator started in %.2f seconds", took));
+        } else {
+            Log.info("StartupFinalizerServiceComponent", "WSO2 Carbon started in " + (long) took + " sec");
+        }
         Log.info("Bootstrap", ready.toString());
     }
 
@@ -392,9 +404,18 @@ public final class Server {
                 String path = ex.getRequestURI().getPath();
                 String type = "text/plain; charset=utf-8";
                 String body = "carbonlike " + profile + " " + p.name + "\n";
+                int status = 200;
                 if (p.kind == Kind.HEALTH_HTTP && path.equals("/healthz")) {
+                    // As MI's ReadinessResource: 200 when every CApp deployed, else 500 and the faulty ones.
                     type = "application/json";
-                    body = "{\"status\": \"ready\"}";
+                    String faulty = System.getProperty("carbonlike.faultyCapps", "");
+                    if (faulty.isEmpty()) {
+                        body = "{\"version\":\"4.2.0\",\"status\" : \"ready\"}";
+                    } else {
+                        status = 500;
+                        body = "{\"version\":\"4.2.0\",\"status\": \"not ready, faulty CAPPs detected\", \"Faulty CAPPs\" : [\""
+                                + String.join("\",\"", faulty.split(",")) + "\"]}";
+                    }
                 } else if (p.kind == Kind.HEALTH_HTTP && path.equals("/liveness")) {
                     type = "application/json";
                     body = "{\"status\": \"live\"}";
@@ -403,9 +424,9 @@ public final class Server {
                 ex.getResponseHeaders().set("Server", p.serverHeader);
                 ex.getResponseHeaders().set("Content-Type", type);
                 if (ex.getRequestMethod().equals("HEAD")) {
-                    ex.sendResponseHeaders(200, -1);
+                    ex.sendResponseHeaders(status, -1);
                 } else {
-                    ex.sendResponseHeaders(200, b.length);
+                    ex.sendResponseHeaders(status, b.length);
                     try (OutputStream out = ex.getResponseBody()) {
                         out.write(b);
                     }

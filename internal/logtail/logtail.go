@@ -1,12 +1,17 @@
-package wait
+// Package logtail reads the end of a server's log, bounded: the last lines
+// to show when a server exits, and the lines where it says it started. A log
+// can be gigabytes, a FIFO or a device: only its last bytes are read, from a
+// regular file, with every control character replaced.
+package logtail
 
 import (
 	"bytes"
 	"io"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/carbonprobe/carbonprobe/internal/safefile"
 )
 
 // Bounds of a log tail: the server's log can be gigabytes, and a Java stack
@@ -23,7 +28,17 @@ func Tail(path string, n int) ([]string, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	lines, err := Lines(path, tailBytes)
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines, err
+}
+
+// Lines returns the whole lines in the last window bytes of a file, cleaned
+// as Tail's are.
+func Lines(path string, window int64) ([]string, error) {
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +47,7 @@ func Tail(path string, n int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	from := max(size-tailBytes, 0)
+	from := max(size-window, 0)
 	buf := make([]byte, size-from)
 	if _, err := f.ReadAt(buf, from); err != nil && err != io.EOF {
 		return nil, err
@@ -48,9 +63,6 @@ func Tail(path string, n int) ([]string, error) {
 		return nil, nil
 	}
 	lines := strings.Split(string(buf), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
 	for i, l := range lines {
 		lines[i] = clean(strings.TrimSuffix(l, "\r"))
 	}
