@@ -41,9 +41,10 @@ func TestCheckTargets(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (one target has a refused port); stderr:\n%s", code, stderr)
 	}
 	var doc struct {
-		Schema  string `json:"schema"`
-		Healthy bool   `json:"healthy"`
-		Targets []struct {
+		Schema    string         `json:"schema"`
+		Generator map[string]any `json:"generator"`
+		Healthy   bool           `json:"healthy"`
+		Targets   []struct {
 			Target  string          `json:"target"`
 			At      string          `json:"at"`
 			Healthy bool            `json:"healthy"`
@@ -53,6 +54,9 @@ func TestCheckTargets(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if doc.Generator == nil || strings.Contains(string(doc.Targets[0].Check), `"generator"`) {
+		t.Errorf("the generator belongs to the fleet document, not to each check:\n%s", stdout)
 	}
 	if doc.Schema != "carbonprobe/fleet/v1" || doc.Healthy || len(doc.Targets) != 2 || !doc.Targets[0].Healthy || doc.Targets[1].Healthy ||
 		doc.Targets[1].At != "targets.yaml:4" || len(doc.Problems) != 1 || !strings.Contains(doc.Problems[0], fmt.Sprintf("%d/tcp: refused", down)) {

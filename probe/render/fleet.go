@@ -2,12 +2,12 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/internal/buildinfo"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe"
 )
@@ -53,12 +53,12 @@ func FleetText(w io.Writer, f probe.FleetReport, st Style) error {
 }
 
 type jsonFleetTarget struct {
-	Target    string          `json:"target"`
-	At        string          `json:"at"`
-	Healthy   bool            `json:"healthy"`
-	CheckedAt string          `json:"checked_at,omitempty"`
-	Problems  []string        `json:"problems"`
-	Check     json.RawMessage `json:"check,omitempty"`
+	Target    string     `json:"target"`
+	At        string     `json:"at"`
+	Healthy   bool       `json:"healthy"`
+	CheckedAt string     `json:"checked_at,omitempty"`
+	Problems  []string   `json:"problems"`
+	Check     *jsonCheck `json:"check,omitempty"`
 }
 
 // FleetJSON writes the fleet as one document (schema carbonprobe/fleet/v1):
@@ -75,11 +75,8 @@ func FleetJSON(w io.Writer, f probe.FleetReport) error {
 			jt.CheckedAt = t.Checked.UTC().Format(time.RFC3339Nano)
 		}
 		if t.Report != nil && t.Err == nil {
-			var buf bytes.Buffer
-			if err := CheckJSON(&buf, *t.Report); err != nil {
-				return err
-			}
-			jt.Check = json.RawMessage(bytes.TrimSpace(buf.Bytes()))
+			doc := checkDoc(*t.Report) // its generator is the fleet document's
+			jt.Check = &doc
 		}
 		targets[i] = jt
 	}
@@ -88,12 +85,13 @@ func FleetJSON(w io.Writer, f probe.FleetReport) error {
 		problems = text.Lines(err)
 	}
 	return writeJSON(w, struct {
-		Schema   string            `json:"schema"`
-		Healthy  bool              `json:"healthy"`
-		Targets  []jsonFleetTarget `json:"targets"`
-		Problems []string          `json:"problems"`
-		Notes    []string          `json:"notes,omitempty"`
-	}{FleetSchema, len(problems) == 0, targets, problems, f.Notes})
+		Schema    string            `json:"schema"`
+		Generator buildinfo.Info    `json:"generator"`
+		Healthy   bool              `json:"healthy"`
+		Targets   []jsonFleetTarget `json:"targets"`
+		Problems  []string          `json:"problems"`
+		Notes     []string          `json:"notes,omitempty"`
+	}{FleetSchema, buildinfo.Get(), len(problems) == 0, targets, problems, f.Notes})
 }
 
 // FleetJUnit writes the fleet as one JUnit document: a test suite per
