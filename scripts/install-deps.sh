@@ -18,6 +18,12 @@ have ldapsearch || pkgs+=(ldap-utils)
 have krb5kdc && have kdb5_util || pkgs+=(krb5-kdc)
 have ss || pkgs+=(iproute2)
 have xmllint || pkgs+=(libxml2-utils) # validates the JUnit output against its schema
+# serve: Prometheus scrapes it and promtool lints it (scripts/prometheus-test.sh);
+# blackbox_exporter is the peer of the /probe benchmark (scripts/bench/serve.sh).
+have prometheus && have promtool || pkgs+=(prometheus)
+have prometheus-blackbox-exporter || pkgs+=(prometheus-blackbox-exporter)
+have curl || pkgs+=(curl)
+have jq || pkgs+=(jq)
 # The generated completions are run by the shells they are for, the man page by groff.
 have zsh || pkgs+=(zsh)
 have fish || pkgs+=(fish)

@@ -19,10 +19,20 @@ go vet ./...
 CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe .
 size=$(stat -c %s bin/carbonprobe)
 echo "static binary: $size bytes"
-if [ "$size" -ge 12000000 ]; then
-  echo "the static binary is past its 12 MB budget (docs/deploy.md)" >&2
+# serve (client_golang, exporter-toolkit) takes the binary from 10.4 to 15.5 MB;
+# -tags noserve leaves it out and keeps the 12 MB budget (docs/performance.md).
+if [ "$size" -ge 17000000 ]; then
+  echo "the static binary is past its 17 MB budget (docs/performance.md)" >&2
   exit 1
 fi
+CGO_ENABLED=0 go build -tags 'noserve urfave_cli_no_docs' -trimpath -ldflags='-s -w' -o bin/carbonprobe-noserve .
+slim=$(stat -c %s bin/carbonprobe-noserve)
+echo "static binary without serve (-tags noserve): $slim bytes"
+if [ "$slim" -ge 12000000 ]; then
+  echo "the static binary without serve is past its 12 MB budget (docs/deploy.md)" >&2
+  exit 1
+fi
+go vet -tags noserve ./internal/command
 # Every release target builds from this work tree (docs/platforms.md says
 # what works where); then the release procedure itself: two builds of the
 # commit, in two folders, the second with an empty build cache, must give the

@@ -28,7 +28,7 @@ _carbonprobe() {
         return 0
     fi
     if [[ -z $cmd ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "ports check wait preflight jmx --help --version" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "ports check wait preflight jmx serve --help --version" -- "$cur")
         return 0
     fi
     case "$cmd $prev" in
@@ -55,6 +55,8 @@ _carbonprobe() {
         "check --format")
             mapfile -t COMPREPLY < <(compgen -W "text json junit" -- "$cur"); return 0 ;;
         "check --output")
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        "check --targets")
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
         "check --offset"|"check --java-opts"|"check --ports"|"check --pid"|"check --cmd-match"|"check --host"|"check --timeout"|"check --deadline"|"check --concurrency"|"check --cert-warn"|"check --kdc-realm")
             COMPREPLY=(); return 0 ;;
@@ -98,13 +100,20 @@ _carbonprobe() {
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur"); return 0 ;;
         "jmx --offset"|"jmx --java-opts"|"jmx --ports"|"jmx --pid"|"jmx --cmd-match"|"jmx --host"|"jmx --timeout")
             COMPREPLY=(); return 0 ;;
+        "serve --targets")
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        "serve --web.config.file")
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
+        "serve --listen"|"serve --dial-budget"|"serve --min-interval")
+            COMPREPLY=(); return 0 ;;
     esac
     case $cmd in
         ports) mapfile -t COMPREPLY < <(compgen -W "--profile --offset --java-opts --carbon-home --runtime --expect --ports --pid --cmd-match --host --format" -- "$cur") ;;
-        check) mapfile -t COMPREPLY < <(compgen -W "--profile --offset --java-opts --carbon-home --runtime --expect --ports --pid --cmd-match --host --timeout --deadline --concurrency --no-verify --cert-warn --kdc-realm --format --quiet --output --strict-extras --all" -- "$cur") ;;
+        check) mapfile -t COMPREPLY < <(compgen -W "--profile --offset --java-opts --carbon-home --runtime --expect --ports --pid --cmd-match --host --timeout --deadline --concurrency --no-verify --cert-warn --kdc-realm --format --quiet --output --strict-extras --all --targets" -- "$cur") ;;
         wait) mapfile -t COMPREPLY < <(compgen -W "--profile --offset --java-opts --carbon-home --runtime --expect --ports --pid --cmd-match --host --concurrency --timeout --dial-timeout --interval --backoff --max-backoff --restart-grace --log-lines --no-verify --cert-warn --kdc-realm --format --quiet --output --progress --" -- "$cur") ;;
         preflight) mapfile -t COMPREPLY < <(compgen -W "--profile --offset --java-opts --carbon-home --runtime --expect --ports --pid --cmd-match --bind --suggest --from --format" -- "$cur") ;;
         jmx) mapfile -t COMPREPLY < <(compgen -W "--profile --offset --java-opts --carbon-home --runtime --expect --ports --pid --cmd-match --host --timeout --format" -- "$cur") ;;
+        serve) mapfile -t COMPREPLY < <(compgen -W "--targets --listen --web.config.file --allow-any-target --dial-budget --min-interval --check-config --healthcheck" -- "$cur") ;;
     esac
     return 0
 }

@@ -3,7 +3,7 @@
 
 function __fish_carbonprobe_no_subcommand --description 'Test if there has been any subcommand yet'
     for i in (commandline -opc)
-        if contains -- $i ports check wait preflight jmx
+        if contains -- $i ports check wait preflight jmx serve
             return 1
         end
     end
@@ -48,6 +48,7 @@ complete -c carbonprobe -n '__fish_seen_subcommand_from check' -f -l quiet -d 'w
 complete -c carbonprobe -n '__fish_seen_subcommand_from check' -l output -r -d 'write the report to this file (replaced whole, never half-written) instead of stdout: with wait -- CMD, CMD keeps stdout and stderr to itself [$CARBONPROBE_OUTPUT]'
 complete -c carbonprobe -n '__fish_seen_subcommand_from check' -f -l strict-extras -d 'fail when the server holds any port besides its fixed ones (JMX agent, syslog sender, ...) [$CARBONPROBE_STRICT_EXTRAS]'
 complete -c carbonprobe -n '__fish_seen_subcommand_from check' -f -l all -d 'check every Carbon server process on this host, each at its own offset, and the ports their sets share [$CARBONPROBE_ALL]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from check' -l targets -r -d 'a targets file (YAML or TOML, docs/targets.md): hosts x profiles x offsets x homes, or local: all [$CARBONPROBE_TARGETS]'
 complete -c carbonprobe -n '__fish_seen_subcommand_from wait' -f -l help -s h -d 'show help'
 complete -r -c carbonprobe -n '__fish_carbonprobe_no_subcommand' -a 'wait' -d 'poll until check is healthy, the timeout passes or the server exits; then run a command'
 complete -c carbonprobe -n '__fish_seen_subcommand_from wait' -f -l profile -r -d 'product profile: apim-2, apim-3, apim-4, apim-acp, apim-gw, apim-tm, carbon, ei6-analytics, ei6-broker, ei6-business-process, ei6-integrator, is-5, is-5.10, is-7, mi, mi-1.0, none (default: detected from --carbon-home or the running server, else mi; none with --ports alone) [$CARBONPROBE_PROFILE]'
@@ -104,6 +105,16 @@ complete -c carbonprobe -n '__fish_seen_subcommand_from jmx' -f -l cmd-match -r 
 complete -c carbonprobe -n '__fish_seen_subcommand_from jmx' -f -l host -r -d 'host to dial: a name or an IP literal [$CARBONPROBE_HOST]'
 complete -c carbonprobe -n '__fish_seen_subcommand_from jmx' -f -l timeout -r -d 'deadline per port: the dial and the protocol exchange [$CARBONPROBE_TIMEOUT]'
 complete -c carbonprobe -n '__fish_seen_subcommand_from jmx' -f -l format -r -d 'output: text, json (schemas in docs/json.md) [$CARBONPROBE_FORMAT]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l help -s h -d 'show help'
+complete -r -c carbonprobe -n '__fish_carbonprobe_no_subcommand' -a 'serve' -d 'check a fleet on a schedule and answer Prometheus (/metrics, /probe) and Kubernetes (/healthz, /readyz)'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -l targets -r -d 'a targets file (YAML or TOML, docs/targets.md): hosts x profiles x offsets x homes, or local: all [$CARBONPROBE_TARGETS]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l listen -r -d 'address to answer HTTP on [$CARBONPROBE_LISTEN]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -l web.config.file -r -d 'exporter-toolkit web config: TLS and basic auth for every endpoint (docs/deploy.md) [$CARBONPROBE_WEB_CONFIG_FILE]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l allow-any-target -d 'let /probe check targets the targets file does not name (an open prober can be pointed anywhere) [$CARBONPROBE_ALLOW_ANY_TARGET]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l dial-budget -r -d 'dials at once across all targets, at most [$CARBONPROBE_DIAL_BUDGET]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l min-interval -r -d 'a /probe of a target the file does not name reuses a result younger than this (0s: check at every request) [$CARBONPROBE_MIN_INTERVAL]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l check-config -d 'read the targets file and the web config, say what they hold, and exit: 0 good, 3 bad [$CARBONPROBE_CHECK_CONFIG]'
+complete -c carbonprobe -n '__fish_seen_subcommand_from serve' -f -l healthcheck -d 'ask the exporter running on --listen for /readyz and exit 0 when ready, 1 when not (a HEALTHCHECK for images without curl) [$CARBONPROBE_HEALTHCHECK]'
 complete -c carbonprobe -n '__fish_seen_subcommand_from ports' -l profile -x -a 'apim-2 apim-3 apim-4 apim-acp apim-gw apim-tm carbon ei6-analytics ei6-broker ei6-business-process ei6-integrator is-5 is-5.10 is-7 mi mi-1.0 none'
 complete -c carbonprobe -n '__fish_seen_subcommand_from ports' -l runtime -x -a 'integrator business-process broker analytics'
 complete -c carbonprobe -n '__fish_seen_subcommand_from ports' -l format -x -a 'text json'

@@ -95,6 +95,7 @@ func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 			waitCommand(getenv),
 			preflightCommand(getenv),
 			jmxCommand(getenv),
+			serveCommand(getenv),
 		},
 	}
 	for _, c := range app.Commands {

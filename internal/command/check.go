@@ -14,13 +14,15 @@ import (
 func checkCommand(getenv Env) *cli.Command {
 	flags := append(append(targetFlags(), hostFlag), probeFlags()...)
 	flags = append(flags, formatFlag("text", "json", "junit"), quietFlag, outputFlag, strictExtrasFlag, allFlag)
+	flags = append(flags, targetsFlag)
 	return &cli.Command{
 		Name:  "check",
 		Usage: "dial every fixed port now and give a verdict",
 		UsageText: "carbonprobe check [--host H] [--carbon-home DIR [--runtime R]] [--profile P] [--offset N | --java-opts TEXT]\n" +
 			"   [--pid N | --cmd-match REGEX] [--expect FILE] [--ports LIST] [--timeout 2s] [--format text|json|junit | --quiet]\n" +
 			"   [--strict-extras]\n" +
-			"   carbonprobe check --all [--format text|json]",
+			"   carbonprobe check --all [--format text|json]\n" +
+			"   carbonprobe check --targets FILE [--format text|json|junit]",
 		Flags:  cliFlags(flags...),
 		Before: noArgs,
 		Action: func(c *cli.Context) error { return check(c, newInput(c, getenv)) },
@@ -32,6 +34,9 @@ func check(c *cli.Context, in *input) error {
 	req := in.request()
 	opt := in.probeOptions()
 	out := in.format("text", "json", "junit")
+	if v := in.text(targetsFlag); v.Value != "" {
+		return checkTargets(c, in, v.Value, out, started)
+	}
 	if in.boolean(allFlag) {
 		if out.quiet || out.kind == "junit" {
 			in.fail("--all writes text or json")

@@ -1,0 +1,166 @@
+//go:build !noserve
+
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/carbonprobe/carbonprobe/internal/schedule"
+	"github.com/carbonprobe/carbonprobe/internal/serve"
+)
+
+// The serve command's flags.
+var (
+	listenFlag      = flag{name: "listen", env: "CARBONPROBE_LISTEN", usage: "address to answer HTTP on", def: serve.DefaultListen}
+	webConfigFlag   = flag{name: "web.config.file", env: "CARBONPROBE_WEB_CONFIG_FILE", usage: "exporter-toolkit web config: TLS and basic auth for every endpoint (docs/deploy.md)", takes: "file"}
+	allowAnyFlag    = flag{name: "allow-any-target", env: "CARBONPROBE_ALLOW_ANY_TARGET", usage: "let /probe check targets the targets file does not name (an open prober can be pointed anywhere)", def: "false", boolean: true}
+	dialBudgetFlag  = flag{name: "dial-budget", env: "CARBONPROBE_DIAL_BUDGET", usage: "dials at once across all targets, at most", def: strconv.Itoa(schedule.DefaultDialBudget)}
+	minIntervalFlag = flag{name: "min-interval", env: "CARBONPROBE_MIN_INTERVAL", usage: "a /probe of a target the file does not name reuses a result younger than this (0s: check at every request)", def: serve.DefaultMinInterval.String()}
+	checkConfigFlag = flag{name: "check-config", env: "CARBONPROBE_CHECK_CONFIG", usage: "read the targets file and the web config, say what they hold, and exit: 0 good, 3 bad", def: "false", boolean: true}
+	healthcheckFlag = flag{name: "healthcheck", env: "CARBONPROBE_HEALTHCHECK", usage: "ask the exporter running on --listen for /readyz and exit 0 when ready, 1 when not (a HEALTHCHECK for images without curl)", def: "false", boolean: true}
+)
+
+func serveCommand(getenv Env) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "check a fleet on a schedule and answer Prometheus (/metrics, /probe) and Kubernetes (/healthz, /readyz)",
+		UsageText: "carbonprobe serve [--targets FILE] [--listen " + serve.DefaultListen + "] [--web.config.file FILE] [--allow-any-target]\n" +
+			"   [--dial-budget N] [--min-interval 5s] [--check-config | --healthcheck]",
+		Description: "Without --targets, every Carbon server on this host is checked (local: all), every 30s.\n" +
+			"/metrics: every target's latest check (a scrape never dials) and the exporter's own metrics (docs/metrics.md).\n" +
+			"/probe?target=HOST&profile=P&offset=N (or &carbon_home=DIR): one target, blackbox_exporter style; only\n" +
+			"targets of the file unless --allow-any-target. /healthz: 200 while running. /readyz: 200 when every target is\n" +
+			"healthy, else 503, with the JSON report. SIGHUP reads the targets file again; SIGTERM stops gracefully.\n" +
+			"Exit codes: 0 stopped by a signal (or --check-config good, --healthcheck ready), 1 failed (or not ready),\n" +
+			"3 bad usage or configuration (a targets file's problems, each with its file and line).",
+		Flags:  cliFlags(targetsFlag, listenFlag, webConfigFlag, allowAnyFlag, dialBudgetFlag, minIntervalFlag, checkConfigFlag, healthcheckFlag),
+		Before: noArgs,
+		Action: func(c *cli.Context) error { return serveAction(c, newInput(c, getenv), getenv) },
+	}
+}
+
+func serveAction(c *cli.Context, in *input, getenv Env) error {
+	cfg := serve.Config{
+		TargetsFile:    in.text(targetsFlag).Value,
+		Listen:         in.listen(),
+		WebConfigFile:  in.text(webConfigFlag).Value,
+		AllowAnyTarget: in.boolean(allowAnyFlag),
+		DialBudget:     in.number(dialBudgetFlag, 1, 65536),
+		MinInterval:    in.duration(minIntervalFlag, time.Hour, true),
+		Getenv:         getenv,
+		Log:            slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
+	}
+	checkConfig, healthcheck := in.boolean(checkConfigFlag), in.boolean(healthcheckFlag)
+	if checkConfig && healthcheck {
+		in.fail("--check-config and --healthcheck both given: give one")
+	}
+	if err := in.err(); err != nil {
+		return err
+	}
+	switch {
+	case healthcheck:
+		return healthcheckAction(c.Context, c.App.Writer, cfg)
+	case checkConfig:
+		return checkConfigAction(c.App.Writer, cfg)
+	}
+	// SIGTERM (Kubernetes, docker stop) and SIGINT end the exporter
+	// gracefully; SIGHUP, which serve.Run watches, reads the targets again.
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := serve.Run(ctx, cfg)
+	var ce serve.ConfigError
+	if errors.As(err, &ce) {
+		return usageError{ce.Err}
+	}
+	return err
+}
+
+// listen reads --listen: host:port, the host may be empty (every address).
+func (in *input) listen() string {
+	v := in.text(listenFlag)
+	host, port, err := net.SplitHostPort(v.Value)
+	n, perr := strconv.Atoi(port)
+	switch {
+	case err != nil:
+		in.fail("%s: %s is not host:port (examples: %s, 127.0.0.1:9421, [::1]:9421)", origin(v, listenFlag), short(v.Value), serve.DefaultListen)
+	case perr != nil || n < 0 || n > 65535:
+		in.fail("%s: %s: the port is not a number from 0 to 65535", origin(v, listenFlag), short(v.Value))
+	case host != "" && strings.ContainsAny(host, "/ "):
+		in.fail("%s: %s: the host is not a host name or an IP literal", origin(v, listenFlag), short(v.Value))
+	}
+	return v.Value
+}
+
+// checkConfigAction reads the targets file and the web config and says
+// what they hold.
+func checkConfigAction(w io.Writer, cfg serve.Config) error {
+	f, err := cfg.Load()
+	if err != nil {
+		return usageError{err}
+	}
+	if cfg.WebConfigFile != "" {
+		if err := serve.ValidateWebConfig(cfg.WebConfigFile); err != nil {
+			return usageError{err}
+		}
+	}
+	name := cfg.TargetsFile
+	if name == "" {
+		name = "no --targets"
+	}
+	local := "no local: all"
+	if f.Local != nil {
+		local = fmt.Sprintf("local: all every %s", f.Local.Interval)
+	}
+	_, err = fmt.Fprintf(w, "%s: %d targets, %s\n", name, len(f.Targets), local)
+	for _, t := range f.Targets {
+		if err == nil {
+			_, err = fmt.Fprintf(w, "  %s  every %s  (%s)\n", t.Key(), t.Interval, t.At)
+		}
+	}
+	return err
+}
+
+// healthcheckAction asks a running exporter whether its targets are ready.
+func healthcheckAction(ctx context.Context, w io.Writer, cfg serve.Config) error {
+	if cfg.WebConfigFile != "" {
+		return usageError{errors.New("--healthcheck asks over plain HTTP, without credentials: with --web.config.file, let the orchestrator's httpGet probe use TLS and basic auth")}
+	}
+	host, port, _ := net.SplitHostPort(cfg.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(w, "not ready: %s: %v\n", url, err)
+		return verdictError{}
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(w, "not ready: %s answered %s\n", url, resp.Status)
+		return verdictError{}
+	}
+	fmt.Fprintf(w, "ready: %s answered %s\n", url, resp.Status)
+	return nil
+}
