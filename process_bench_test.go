@@ -19,13 +19,19 @@ import (
 // /usr/bin/time instead. docs/performance.md has the figures.
 
 // binary builds carbonprobe as a release would be built (static, stripped).
-func binary(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "carbonprobe")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "urfave_cli_no_docs", "-ldflags=-s -w", "-o", bin, ".")
+func binary(tb testing.TB) string {
+	tb.Helper()
+	return build(tb, tb.TempDir(), "carbonprobe", ".")
+}
+
+// build builds the main package pkg as name in dir, as a release does.
+func build(tb testing.TB, dir, name, pkg string) string {
+	tb.Helper()
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "urfave_cli_no_docs", "-ldflags=-s -w", "-o", bin, pkg)
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
+		tb.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
 	return bin
 }

@@ -77,4 +77,11 @@ code=$(("${podman[@]}" healthcheck run cphc >/dev/null 2>&1 && echo 0) || echo $
 log=$("${podman[@]}" inspect cphc --format '{{range .State.Health.Log}}{{.ExitCode}} {{.Output}}{{println}}{{end}}' 2>/dev/null | sed '/^$/d')
 echo "$log" | sed 's/^/image-test: health log: /' >&2
 grep -q '^1 unhealthy: carbon offset' <<<"$log" || fail "no unhealthy line in the health log"
-echo "image-test: 3 passed, 0 failed"
+
+# serve in the image: carbonprobe runs carbonprobe-serve in its place, which
+# reads its (absent) targets file and says what it would check.
+code=0
+out=$("${podman[@]}" run --rm --no-healthcheck --network host "${limits[@]}" "$image" serve --check-config 2>&1) || code=$?
+echo "image-test: serve --check-config: exit $code: $out" >&2
+[ "$code" = 0 ] && [[ $out == *"local: all"* ]] || fail "serve in the image: exit $code"
+echo "image-test: 4 passed, 0 failed"

@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 scripts/install-deps.sh >&2
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/carbonprobe .
+# carbonprobe serve runs carbonprobe-serve, beside it: both as released.
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe-serve ./cmd/carbonprobe-serve
 cp=bin/carbonprobe
 examples=docs/examples
 

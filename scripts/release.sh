@@ -55,26 +55,28 @@ build() {
   local target
   for target in $TARGETS; do
     local os=${target%/*} arch=${target#*/}
-    local name=carbonprobe_${version}_${os}_${arch} exe=carbonprobe
-    [ "$os" = windows ] && exe=carbonprobe.exe
+    local name=carbonprobe_${version}_${os}_${arch} exe=carbonprobe serve=carbonprobe-serve
+    [ "$os" = windows ] && exe=carbonprobe.exe serve=carbonprobe-serve.exe
     local stage=$src/.stage/$name
     mkdir -p "$stage"
     # Every setting that changes the output is given here, so that the
     # caller's environment (GOFLAGS, GOAMD64, ...) cannot.
     (cd "$src" && env CGO_ENABLED=0 GOOS="$os" GOARCH="$arch" GOAMD64=v1 GOARM64=v8.0 GOFLAGS=-mod=readonly GOEXPERIMENT= \
-      go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$ldflags" -o "$stage/$exe" .)
+      go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$ldflags" -o "$stage/$exe" . &&
+      env CGO_ENABLED=0 GOOS="$os" GOARCH="$arch" GOAMD64=v1 GOARM64=v8.0 GOFLAGS=-mod=readonly GOEXPERIMENT= \
+      go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$ldflags" -o "$stage/$serve" ./cmd/carbonprobe-serve)
     cp "$src/LICENSE" "$src/README.md" "$src/CHANGELOG.md" "$stage/"
     local ext=tar.gz
     [ "$os" = windows ] && ext=zip
     # The man page and the completions, generated from the commands
     # (scripts/gendocs; a test keeps the checked-in files current).
-    (cd "$src" && go run ./scripts/pack -o "$out/$name.$ext" -prefix "$name" -epoch "$epoch" -exec "$exe" \
-      "$stage/$exe" "$stage/LICENSE" "$stage/README.md" "$stage/CHANGELOG.md" \
+    (cd "$src" && go run ./scripts/pack -o "$out/$name.$ext" -prefix "$name" -epoch "$epoch" -exec "$exe,$serve" \
+      "$stage/$exe" "$stage/$serve" "$stage/LICENSE" "$stage/README.md" "$stage/CHANGELOG.md" \
       docs/man/carbonprobe.1=man/carbonprobe.1 \
       docs/completions/carbonprobe.bash=completions/carbonprobe.bash \
       docs/completions/_carbonprobe=completions/_carbonprobe \
       docs/completions/carbonprobe.fish=completions/carbonprobe.fish)
-    echo "release.sh: $name.$ext ($(stat -c %s "$stage/$exe") bytes unpacked)" >&2
+    echo "release.sh: $name.$ext ($exe $(stat -c %s "$stage/$exe") bytes, $serve $(stat -c %s "$stage/$serve") bytes unpacked)" >&2
   done
   (cd "$out" && shopt -s nullglob && files=(*.tar.gz *.zip) && sha256sum -- "${files[@]}" | sort -k2 >SHA256SUMS)
   rm -rf "$src"

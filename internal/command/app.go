@@ -37,12 +37,18 @@ type verdictError struct{}
 
 func (verdictError) Error() string { return "unhealthy" }
 
+// argsKey holds the command line in the application's Metadata, for a
+// command that hands it on whole (serve, to carbonprobe-serve).
+const argsKey = "args"
+
 // Env looks up an environment variable; tests pass their own.
 type Env func(string) (string, bool)
 
 // Run executes one command line and returns the exit code. Only main exits.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv Env) int {
-	err := New(stdout, stderr, getenv).RunContext(ctx, args)
+	app := New(stdout, stderr, getenv)
+	app.Metadata = map[string]any{argsKey: args}
+	err := app.RunContext(ctx, args)
 	if code, ok := commandExitCode(err); ok {
 		return code // wait -- CMD exits with CMD's code
 	}

@@ -1,5 +1,3 @@
-//go:build !noserve
-
 package command
 
 import (

@@ -1,5 +1,3 @@
-//go:build !noserve
-
 package command
 
 import (
@@ -7,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,17 +17,18 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/carbonprobe/carbonprobe/internal/schedule"
-	"github.com/carbonprobe/carbonprobe/internal/serve"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
+	"github.com/carbonprobe/carbonprobe/internal/text"
+	"github.com/carbonprobe/carbonprobe/probe/httpcheck"
 )
 
 // The serve command's flags.
 var (
-	listenFlag      = flag{name: "listen", env: "CARBONPROBE_LISTEN", usage: "address to answer HTTP on", def: serve.DefaultListen}
+	listenFlag      = flag{name: "listen", env: "CARBONPROBE_LISTEN", usage: "address to answer HTTP on", def: exporter.DefaultListen}
 	webConfigFlag   = flag{name: "web.config.file", env: "CARBONPROBE_WEB_CONFIG_FILE", usage: "exporter-toolkit web config: TLS and basic auth for every endpoint (docs/deploy.md)", takes: "file"}
 	allowAnyFlag    = flag{name: "allow-any-target", env: "CARBONPROBE_ALLOW_ANY_TARGET", usage: "let /probe check targets the targets file does not name (an open prober can be pointed anywhere)", def: "false", boolean: true}
-	dialBudgetFlag  = flag{name: "dial-budget", env: "CARBONPROBE_DIAL_BUDGET", usage: "dials at once across all targets, at most", def: strconv.Itoa(schedule.DefaultDialBudget)}
-	minIntervalFlag = flag{name: "min-interval", env: "CARBONPROBE_MIN_INTERVAL", usage: "a /probe of a target the file does not name reuses a result younger than this (0s: check at every request)", def: serve.DefaultMinInterval.String()}
+	dialBudgetFlag  = flag{name: "dial-budget", env: "CARBONPROBE_DIAL_BUDGET", usage: "dials at once across all targets, at most", def: strconv.Itoa(exporter.DefaultDialBudget)}
+	minIntervalFlag = flag{name: "min-interval", env: "CARBONPROBE_MIN_INTERVAL", usage: "a /probe of a target the file does not name reuses a result younger than this (0s: check at every request)", def: exporter.DefaultMinInterval.String()}
 	checkConfigFlag = flag{name: "check-config", env: "CARBONPROBE_CHECK_CONFIG", usage: "read the targets file and the web config, say what they hold, and exit: 0 good, 3 bad", def: "false", boolean: true}
 	healthcheckFlag = flag{name: "healthcheck", env: "CARBONPROBE_HEALTHCHECK", usage: "ask the exporter running on --listen for /readyz and exit 0 when ready, 1 when not (a HEALTHCHECK for images without curl)", def: "false", boolean: true}
 )
@@ -38,7 +37,7 @@ func serveCommand(getenv Env) *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "check a fleet on a schedule and answer Prometheus (/metrics, /probe) and Kubernetes (/healthz, /readyz)",
-		UsageText: "carbonprobe serve [--targets FILE] [--listen " + serve.DefaultListen + "] [--web.config.file FILE] [--allow-any-target]\n" +
+		UsageText: "carbonprobe serve [--targets FILE] [--listen " + exporter.DefaultListen + "] [--web.config.file FILE] [--allow-any-target]\n" +
 			"   [--dial-budget N] [--min-interval 5s] [--check-config | --healthcheck]",
 		Description: "Without --targets, every Carbon server on this host is checked (local: all), every 30s.\n" +
 			"/metrics: every target's latest check (a scrape never dials) and the exporter's own metrics (docs/metrics.md).\n" +
@@ -54,7 +53,7 @@ func serveCommand(getenv Env) *cli.Command {
 }
 
 func serveAction(c *cli.Context, in *input, getenv Env) error {
-	cfg := serve.Config{
+	cfg := exporter.Config{
 		TargetsFile:    in.text(targetsFlag).Value,
 		Listen:         in.listen(),
 		WebConfigFile:  in.text(webConfigFlag).Value,
@@ -62,7 +61,7 @@ func serveAction(c *cli.Context, in *input, getenv Env) error {
 		DialBudget:     in.number(dialBudgetFlag, 1, 65536),
 		MinInterval:    in.duration(minIntervalFlag, time.Hour, true),
 		Getenv:         getenv,
-		Log:            slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
+		LogTo:          c.App.ErrWriter,
 	}
 	checkConfig, healthcheck := in.boolean(checkConfigFlag), in.boolean(healthcheckFlag)
 	if checkConfig && healthcheck {
@@ -73,16 +72,21 @@ func serveAction(c *cli.Context, in *input, getenv Env) error {
 	}
 	switch {
 	case healthcheck:
+		// A plain HTTP request: no need of the exporter's libraries.
 		return healthcheckAction(c.Context, c.App.Writer, cfg)
+	case exporter.Impl == nil:
+		// carbonprobe proper: the exporter is carbonprobe-serve, which
+		// reads the same command line again.
+		return execExporter(c)
 	case checkConfig:
 		return checkConfigAction(c.App.Writer, cfg)
 	}
 	// SIGTERM (Kubernetes, docker stop) and SIGINT end the exporter
-	// gracefully; SIGHUP, which serve.Run watches, reads the targets again.
+	// gracefully; SIGHUP, which the exporter watches, reads the targets again.
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := serve.Run(ctx, cfg)
-	var ce serve.ConfigError
+	err := exporter.Impl.Run(ctx, cfg)
+	var ce exporter.ConfigError
 	if errors.As(err, &ce) {
 		return usageError{ce.Err}
 	}
@@ -96,7 +100,7 @@ func (in *input) listen() string {
 	n, perr := strconv.Atoi(port)
 	switch {
 	case err != nil:
-		in.fail("%s: %s is not host:port (examples: %s, 127.0.0.1:9421, [::1]:9421)", origin(v, listenFlag), short(v.Value), serve.DefaultListen)
+		in.fail("%s: %s is not host:port (examples: %s, 127.0.0.1:9421, [::1]:9421)", origin(v, listenFlag), short(v.Value), exporter.DefaultListen)
 	case perr != nil || n < 0 || n > 65535:
 		in.fail("%s: %s: the port is not a number from 0 to 65535", origin(v, listenFlag), short(v.Value))
 	case host != "" && strings.ContainsAny(host, "/ "):
@@ -107,13 +111,13 @@ func (in *input) listen() string {
 
 // checkConfigAction reads the targets file and the web config and says
 // what they hold.
-func checkConfigAction(w io.Writer, cfg serve.Config) error {
+func checkConfigAction(w io.Writer, cfg exporter.Config) error {
 	f, err := cfg.Load()
 	if err != nil {
 		return usageError{err}
 	}
 	if cfg.WebConfigFile != "" {
-		if err := serve.ValidateWebConfig(cfg.WebConfigFile); err != nil {
+		if err := exporter.Impl.ValidateWebConfig(cfg.WebConfigFile); err != nil {
 			return usageError{err}
 		}
 	}
@@ -134,8 +138,10 @@ func checkConfigAction(w io.Writer, cfg serve.Config) error {
 	return err
 }
 
-// healthcheckAction asks a running exporter whether its targets are ready.
-func healthcheckAction(ctx context.Context, w io.Writer, cfg serve.Config) error {
+// healthcheckAction asks a running exporter whether its targets are ready:
+// /readyz through carbonprobe's own HTTP verifier (net/http's client would
+// add a megabyte to every command's binary).
+func healthcheckAction(ctx context.Context, w io.Writer, cfg exporter.Config) error {
 	if cfg.WebConfigFile != "" {
 		return usageError{errors.New("--healthcheck asks over plain HTTP, without credentials: with --web.config.file, let the orchestrator's httpGet probe use TLS and basic auth")}
 	}
@@ -145,22 +151,48 @@ func healthcheckAction(ctx context.Context, w io.Writer, cfg serve.Config) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
+	addr := net.JoinHostPort(host, port)
+	url := "http://" + addr + "/readyz"
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		fmt.Fprintf(w, "not ready: %s: %v\n", url, err)
 		return verdictError{}
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(w, "not ready: %s answered %s\n", url, resp.Status)
+	defer conn.Close()
+	r, err := httpcheck.CheckHTTP(ctx, conn, addr, &httpcheck.Want{Path: "/readyz", Status: []string{"200"}})
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "not ready: %s: %v\n", url, err)
+		return verdictError{}
+	case !r.OK:
+		fmt.Fprintf(w, "not ready: %s: %s\n", url, text.Peer(r.Detail))
 		return verdictError{}
 	}
-	fmt.Fprintf(w, "ready: %s answered %s\n", url, resp.Status)
+	fmt.Fprintf(w, "ready: %s: %s\n", url, text.Peer(r.Detail))
 	return nil
+}
+
+// execExporter runs carbonprobe-serve in this process's place with the same
+// command line: beside this binary (the release archive and the image ship
+// both), else on $PATH.
+func execExporter(c *cli.Context) error {
+	args, _ := c.App.Metadata[argsKey].([]string)
+	var tried []string
+	if self, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(self); err == nil {
+			self = real
+		}
+		cand := filepath.Join(filepath.Dir(self), exporter.Binary+exeSuffix)
+		if st, err := os.Stat(cand); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return replaceWith(cand, args)
+		}
+		tried = append(tried, "beside "+self)
+	}
+	if path, err := exec.LookPath(exporter.Binary); err == nil {
+		return replaceWith(path, args)
+	}
+	tried = append(tried, "on $PATH")
+	return usageError{fmt.Errorf("serve runs in %s, a binary of its own (the Prometheus libraries would slow every other command), which is neither %s: install it from the release archive or the image (README Install)",
+		exporter.Binary, strings.Join(tried, " nor "))}
 }

@@ -1,5 +1,3 @@
-//go:build !noserve
-
 package command
 
 import (
@@ -11,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	// The exporter, linked in as in carbonprobe-serve; carbonprobe proper
+	// runs that binary instead (TestServeRunsTheExporterBinary).
+	_ "github.com/carbonprobe/carbonprobe/internal/serve"
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
 	"io"
 	"net"
 	"net/http/httptest"
@@ -56,7 +57,7 @@ func fleet100(b *testing.B) *fleet.File {
 func BenchmarkCycle100(b *testing.B) {
 	f := fleet100(b)
 	for b.Loop() {
-		rep := schedule.CheckOnce(context.Background(), f, nil, DefaultDialBudget)
+		rep := schedule.CheckOnce(context.Background(), f, nil, exporter.DefaultDialBudget)
 		if err := rep.Err(); err != nil {
 			b.Fatal(err)
 		}

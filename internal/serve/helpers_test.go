@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -22,9 +22,9 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// exporter is a `carbonprobe serve` run in the test, on a loopback port the
+// running is a `carbonprobe serve` run in the test, on a loopback port the
 // kernel chose.
-type exporter struct {
+type running struct {
 	url    string
 	reload chan os.Signal
 	done   chan error
@@ -41,15 +41,15 @@ func writeFile(t *testing.T, name, body string) string {
 	return path
 }
 
-func startExporter(t *testing.T, cfg Config) *exporter {
+func startExporter(t *testing.T, cfg exporter.Config) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	x := &exporter{reload: make(chan os.Signal, 1), done: make(chan error, 1), cancel: cancel, logs: &lockedWriter{w: &bytes.Buffer{}}}
+	x := &running{reload: make(chan os.Signal, 1), done: make(chan error, 1), cancel: cancel, logs: &lockedWriter{w: &bytes.Buffer{}}}
 	addr := make(chan net.Addr, 1)
 	cfg.Listen = "127.0.0.1:0"
 	cfg.Listening = func(a net.Addr) { addr <- a }
 	cfg.Reload = x.reload
-	cfg.Log = slog.New(slog.NewTextHandler(x.logs, nil))
+	cfg.LogTo = x.logs
 	if cfg.Getenv == nil {
 		cfg.Getenv = func(string) (string, bool) { return "", false }
 	}
@@ -198,7 +198,5 @@ func seriesOf(mfs map[string]*dto.MetricFamily, name string) string {
 	sort.Strings(out)
 	return name + ": " + strings.Join(out, "; ")
 }
-
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func writeBack(path, body string) error { return os.WriteFile(path, []byte(body), 0o644) }

@@ -27,72 +27,38 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/exporter-toolkit/web"
 
-	"github.com/carbonprobe/carbonprobe/internal/fleet"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
 	"github.com/carbonprobe/carbonprobe/internal/schedule"
 	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
-// Defaults of the command's flags.
-const (
-	DefaultListen      = ":9421"
-	DefaultDialBudget  = schedule.DefaultDialBudget
-	DefaultMinInterval = 5 * time.Second
-	shutdownGrace      = 10 * time.Second
-)
+const shutdownGrace = 10 * time.Second
 
-// Config is how the exporter runs.
-type Config struct {
-	TargetsFile    string // "": local: all, every Carbon server on this host
-	Listen         string // host:port
-	WebConfigFile  string // exporter-toolkit web config: TLS, basic auth; "" for plain HTTP
-	AllowAnyTarget bool   // /probe checks targets the file does not name
-	DialBudget     int    // dials at once across all targets
-	MinInterval    time.Duration
-	Getenv         func(string) (string, bool)
-	Log            *slog.Logger
-	// Listening is told the bound address once the listener is open.
-	Listening func(net.Addr)
-	// Reload asks for the targets file to be read again; nil: SIGHUP.
-	Reload <-chan os.Signal
-}
+func init() { exporter.Impl = impl{} }
 
-// ConfigError is a bad targets file or web config at start: exit 3.
-type ConfigError struct{ Err error }
+// impl is the exporter for the serve command.
+type impl struct{}
 
-func (e ConfigError) Error() string { return e.Err.Error() }
-func (e ConfigError) Unwrap() error { return e.Err }
-
-// LocalAll is the targets file of an exporter started without one: every
-// Carbon server on this host.
-func LocalAll() *fleet.File {
-	set := fleet.Settings{Interval: fleet.DefaultInterval, Timeout: 2 * time.Second, CertWarn: fleet.DefaultCertWarn, ForgetAfter: fleet.DefaultForgetAfter}
-	return &fleet.File{Local: &fleet.Local{At: "no --targets", Settings: set}}
-}
-
-// Load reads the targets file of the config, or gives LocalAll without one.
-func (c Config) Load() (*fleet.File, error) {
-	if c.TargetsFile == "" {
-		return LocalAll(), nil
-	}
-	return fleet.Load(c.TargetsFile)
-}
+func (impl) Run(ctx context.Context, cfg exporter.Config) error { return Run(ctx, cfg) }
+func (impl) ValidateWebConfig(path string) error                { return ValidateWebConfig(path) }
 
 // Run runs the exporter until ctx ends, then shuts it down gracefully.
-func Run(ctx context.Context, cfg Config) error {
-	log := cfg.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+func Run(ctx context.Context, cfg exporter.Config) error {
+	to := cfg.LogTo
+	if to == nil {
+		to = os.Stderr
 	}
+	log := slog.New(slog.NewTextHandler(to, nil))
 	if cfg.Listen == "" {
-		cfg.Listen = DefaultListen
+		cfg.Listen = exporter.DefaultListen
 	}
 	file, err := cfg.Load()
 	if err != nil {
-		return ConfigError{err}
+		return exporter.ConfigError{Err: err}
 	}
 	if cfg.WebConfigFile != "" {
 		if err := ValidateWebConfig(cfg.WebConfigFile); err != nil {
-			return ConfigError{err}
+			return exporter.ConfigError{Err: err}
 		}
 	}
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,7 +39,7 @@ func TestMetricsFollowAPortGoingDown(t *testing.T) {
 	up := testnet.Listen(t, "127.0.0.1:0")
 	goes := testnet.Listen(t, "127.0.0.1:0")
 	file := writeFile(t, "targets.yaml", portsFile("1s", up.Port, goes.Port))
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	key := fmt.Sprintf("127.0.0.1 profile=none ports=%d,%d", up.Port, goes.Port)
 	goesName := fmt.Sprintf("%d/tcp", goes.Port)
 
@@ -95,7 +97,7 @@ func TestMetricsFollowAPortGoingDown(t *testing.T) {
 func TestScrapesNeverDial(t *testing.T) {
 	l := testnet.Listen(t, "127.0.0.1:0")
 	file := writeFile(t, "targets.yaml", portsFile("1h", l.Port))
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	eventually(t, 10*time.Second, "the first check", func() (bool, string) {
 		return l.PeerClosed() == 1, fmt.Sprintf("%d connections closed", l.PeerClosed())
 	})
@@ -125,7 +127,7 @@ func TestScrapesNeverDial(t *testing.T) {
 func TestProbeBoundsAndRefusals(t *testing.T) {
 	l := testnet.Listen(t, "127.0.0.1:0")
 	file := writeFile(t, "targets.yaml", portsFile("1h", l.Port))
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	for _, tc := range []struct {
 		query string
 		code  int
@@ -173,7 +175,7 @@ func TestProbeBoundsAndRefusals(t *testing.T) {
 func TestProbeAnyTarget(t *testing.T) {
 	l := testnet.Listen(t, "127.0.0.1:0")
 	down := testnet.Refused(t)
-	x := startExporter(t, Config{TargetsFile: writeFile(t, "targets.yaml", portsFile("1h", down)), AllowAnyTarget: true, MinInterval: time.Hour})
+	x := startExporter(t, exporter.Config{TargetsFile: writeFile(t, "targets.yaml", portsFile("1h", down)), AllowAnyTarget: true, MinInterval: time.Hour})
 	u := fmt.Sprintf("%s/probe?target=127.0.0.1&ports=%d", x.url, l.Port)
 	for range 5 {
 		code, body := get(t, u)
@@ -197,7 +199,7 @@ func TestReload(t *testing.T) {
 	a := testnet.Listen(t, "127.0.0.1:0")
 	b := testnet.Listen(t, "127.0.0.1:0")
 	file := writeFile(t, "targets.yaml", portsFile("1s", a.Port))
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	keyA := fmt.Sprintf("127.0.0.1 profile=none ports=%d", a.Port)
 	keyB := fmt.Sprintf("127.0.0.1 profile=none ports=%d", b.Port)
 	has := func(key string) (bool, map[string]bool) {
@@ -250,8 +252,8 @@ func TestGracefulShutdown(t *testing.T) {
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Config{TargetsFile: file, Listen: "127.0.0.1:0", Reload: make(chan os.Signal),
-			Listening: func(a net.Addr) { addr <- a.String() }, Log: discard()})
+		done <- Run(ctx, exporter.Config{TargetsFile: file, Listen: "127.0.0.1:0", Reload: make(chan os.Signal),
+			Listening: func(a net.Addr) { addr <- a.String() }, LogTo: io.Discard})
 	}()
 	var u string
 	select {
@@ -276,17 +278,17 @@ func TestGracefulShutdown(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 }
 
-// A bad targets file or web config stops the start with a ConfigError.
+// A bad targets file or web config stops the start with a exporter.ConfigError.
 func TestConfigErrors(t *testing.T) {
 	bad := writeFile(t, "targets.toml", "[[targets]]\nhost = \"a b\"\n")
-	err := Run(context.Background(), Config{TargetsFile: bad, Log: discard()})
-	var ce ConfigError
+	err := Run(context.Background(), exporter.Config{TargetsFile: bad, LogTo: io.Discard})
+	var ce exporter.ConfigError
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "targets.toml:2: host:") {
 		t.Errorf("bad targets file: %v", err)
 	}
 	web := writeFile(t, "web.yml", "tls_server_config:\n  cert_file: /nonexistent.crt\n")
 	good := writeFile(t, "targets.yaml", portsFile("1s", 1))
-	err = Run(context.Background(), Config{TargetsFile: good, WebConfigFile: web, Log: discard()})
+	err = Run(context.Background(), exporter.Config{TargetsFile: good, WebConfigFile: web, LogTo: io.Discard})
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "web config") {
 		t.Errorf("bad web config: %v", err)
 	}
@@ -299,7 +301,7 @@ func TestConfigErrors(t *testing.T) {
 func TestCarbonLike(t *testing.T) {
 	srv := carbonlike.Start(t, carbonlike.Options{})
 	file := writeFile(t, "targets.yaml", fmt.Sprintf("targets:\n  - profile: carbon\n    offset: %d\n    interval: 1s\n", srv.Offset))
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	key := fmt.Sprintf("127.0.0.1 profile=carbon offset=%d", srv.Offset)
 	https := map[string]string{"target": key, "port": "https"}
 	var mfs map[string]*dto.MetricFamily
@@ -363,7 +365,7 @@ func TestCarbonLike(t *testing.T) {
 func TestMIReady(t *testing.T) {
 	srv := carbonlike.Start(t, carbonlike.Options{Profile: "mi"})
 	file := writeFile(t, "targets.yaml", fmt.Sprintf("targets:\n  - profile: mi\n    offset: %d\n    interval: 1s\n", srv.Offset))
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	key := fmt.Sprintf("127.0.0.1 profile=mi offset=%d", srv.Offset)
 	eventually(t, 60*time.Second, "the MI-like server ready", func() (bool, string) {
 		_, body := get(t, x.url+"/metrics")
@@ -378,7 +380,7 @@ func TestMIReady(t *testing.T) {
 // reporting it, down, once it stops.
 func TestLocalAllFollowsServers(t *testing.T) {
 	file := writeFile(t, "targets.yaml", "targets:\n  - local: all\n    interval: 1s\n")
-	x := startExporter(t, Config{TargetsFile: file})
+	x := startExporter(t, exporter.Config{TargetsFile: file})
 	srv := carbonlike.Start(t, carbonlike.Options{})
 	key := "local home=" + srv.Home
 	eventually(t, 60*time.Second, "the server found and healthy", func() (bool, string) {

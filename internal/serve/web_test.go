@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
 	"math/big"
 	"net"
 	"net/http"
@@ -55,7 +56,7 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 	write("web.yml", []byte("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\nbasic_auth_users:\n  prometheus: "+string(hash)+"\n"))
 
 	l := testnet.Listen(t, "127.0.0.1:0")
-	x := startExporter(t, Config{TargetsFile: writeFile(t, "targets.yaml", portsFile("1s", l.Port)), WebConfigFile: filepath.Join(dir, "web.yml")})
+	x := startExporter(t, exporter.Config{TargetsFile: writeFile(t, "targets.yaml", portsFile("1s", l.Port)), WebConfigFile: filepath.Join(dir, "web.yml")})
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)

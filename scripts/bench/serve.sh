@@ -35,7 +35,8 @@ out=scripts/bench/out/serve-$stamp
 mkdir -p "$out"
 
 scripts/install-deps.sh >&2
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/carbonprobe .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe .
+CGO_ENABLED=0 go build -trimpath -tags urfave_cli_no_docs -ldflags='-s -w' -o bin/carbonprobe-serve ./cmd/carbonprobe-serve
 go build -o "$out/listeners" ./scripts/bench/listeners
 go build -o "$out/probebench" ./scripts/bench/probebench
 cp=bin/carbonprobe

@@ -6,7 +6,7 @@
 // flags on every system; the Go standard library does it everywhere.
 //
 //	go run ./scripts/pack -o carbonprobe_0.2.0_linux_amd64.tar.gz -prefix carbonprobe_0.2.0_linux_amd64 \
-//	  -epoch 1764756000 -exec carbonprobe bin/carbonprobe LICENSE README.md CHANGELOG.md
+//	  -epoch 1764756000 -exec carbonprobe,carbonprobe-serve bin/carbonprobe bin/carbonprobe-serve LICENSE README.md CHANGELOG.md
 //
 // A file is stored under prefix/ by its base name, or as NAME when given as
 // FILE=NAME (man/carbonprobe.1: a folder of its own). The archive kind
@@ -24,6 +24,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,10 +33,10 @@ func main() {
 	out := flag.String("o", "", "the archive to write (.tar.gz or .zip)")
 	prefix := flag.String("prefix", "", "the folder the files are stored under")
 	epoch := flag.Int64("epoch", 0, "modification time of every entry, seconds since 1970 (SOURCE_DATE_EPOCH)")
-	exe := flag.String("exec", "", "the base name of the file stored as executable")
+	exe := flag.String("exec", "", "the names of the files stored as executable, comma-separated")
 	flag.Parse()
 	if *out == "" || *prefix == "" || flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: pack -o ARCHIVE -prefix DIR -epoch SECONDS [-exec NAME] FILE...")
+		fmt.Fprintln(os.Stderr, "usage: pack -o ARCHIVE -prefix DIR -epoch SECONDS [-exec NAME,...] FILE...")
 		os.Exit(3)
 	}
 	if err := pack(*out, *prefix, time.Unix(*epoch, 0).UTC(), *exe, flag.Args()); err != nil {
@@ -79,7 +80,7 @@ func entry(arg string) (file, name string, err error) {
 }
 
 func mode(name, exe string) int64 {
-	if name == exe {
+	if slices.Contains(strings.Split(exe, ","), name) {
 		return 0o755
 	}
 	return 0o644

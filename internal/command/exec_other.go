@@ -1,0 +1,28 @@
+//go:build !unix
+
+package command
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+const exeSuffix = ".exe"
+
+// replaceWith runs path with this process's arguments and descriptors, and
+// passes its exit code through (Windows has no exec).
+func replaceWith(path string, args []string) error {
+	cmd := exec.Command(path, args[min(1, len(args)):]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return commandExit{ee.ExitCode()}
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return commandExit{0}
+}
