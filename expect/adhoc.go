@@ -1,7 +1,9 @@
 package expect
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,23 +21,25 @@ const maxAdHoc = 2 * MaxPort
 // are taken as they are: no offset is added. Every bad entry is reported, not
 // only the first.
 func ParsePorts(list, origin string) ([]Port, error) {
-	var out []Port
+	// One Port per entry at least: sized once, not grown by doubling
+	// (a Port is large, and 2,000 ports were 2 MB of copies).
+	out := make([]Port, 0, min(strings.Count(list, ",")+1, maxAdHoc))
 	var errs *multierror.Error
-	for _, raw := range strings.Split(list, ",") {
+	for raw := range strings.SplitSeq(list, ",") {
 		entry := strings.TrimSpace(raw)
 		if entry == "" {
 			continue
 		}
-		ports, err := parsePortEntry(entry)
+		more, err := parsePortEntry(out, entry)
+		if errors.Is(err, errTooMany) {
+			errs = multierror.Append(errs, fmt.Errorf("%s: more than %d ports", origin, maxAdHoc))
+			break
+		}
 		if err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("%s %q: %w", origin, entry, err))
 			continue
 		}
-		if len(out)+len(ports) > maxAdHoc {
-			errs = multierror.Append(errs, fmt.Errorf("%s: more than %d ports", origin, maxAdHoc))
-			break
-		}
-		out = append(out, ports...)
+		out = more
 	}
 	if errs == nil && len(out) == 0 {
 		errs = multierror.Append(errs, fmt.Errorf("%s: no ports in %q", origin, list))
@@ -43,7 +47,12 @@ func ParsePorts(list, origin string) ([]Port, error) {
 	return out, errs.ErrorOrNil()
 }
 
-func parsePortEntry(entry string) ([]Port, error) {
+// errTooMany: the list holds more than maxAdHoc ports.
+var errTooMany = errors.New("too many ports")
+
+// parsePortEntry appends the ports of one entry to out; on an error, out
+// is returned unchanged.
+func parsePortEntry(out []Port, entry string) ([]Port, error) {
 	spec, roleText, hasRole := strings.Cut(entry, "=")
 	numbers, protoText, hasProto := strings.Cut(spec, "/")
 
@@ -53,12 +62,12 @@ func parsePortEntry(entry string) ([]Port, error) {
 		roleName, path, hasPath := strings.Cut(roleText, ":")
 		role = Role(strings.ToLower(strings.TrimSpace(roleName)))
 		if !role.valid() {
-			return nil, fmt.Errorf("unknown role %q (known: %s)", roleName, roleList())
+			return out, fmt.Errorf("unknown role %q (known: %s)", roleName, roleList())
 		}
 		if hasPath {
 			want = &HTTPExpect{Path: strings.TrimSpace(path)}
 			if problems := want.check(role); len(problems) > 0 {
-				return nil, fmt.Errorf("%s", strings.Join(problems, "; "))
+				return out, fmt.Errorf("%s", strings.Join(problems, "; "))
 			}
 		}
 	}
@@ -67,10 +76,10 @@ func parsePortEntry(entry string) ([]Port, error) {
 	case hasProto:
 		proto = Proto(strings.ToLower(strings.TrimSpace(protoText)))
 		if proto != TCP && proto != UDP {
-			return nil, fmt.Errorf("protocol %q is neither tcp nor udp", protoText)
+			return out, fmt.Errorf("protocol %q is neither tcp nor udp", protoText)
 		}
 		if hasRole && !role.Fits(proto) {
-			return nil, fmt.Errorf("%s answers over %s, not %s", role, role.Proto(), proto)
+			return out, fmt.Errorf("%s answers over %s, not %s", role, role.Proto(), proto)
 		}
 	case hasRole:
 		proto = role.Proto()
@@ -85,18 +94,21 @@ func parsePortEntry(entry string) ([]Port, error) {
 	loText, hiText, isRange := strings.Cut(numbers, "-")
 	lo, err := parsePortNumber(loText)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	hi := lo
 	if isRange {
 		if hi, err = parsePortNumber(hiText); err != nil {
-			return nil, err
+			return out, err
 		}
 		if hi < lo {
-			return nil, fmt.Errorf("range %d-%d runs backwards", lo, hi)
+			return out, fmt.Errorf("range %d-%d runs backwards", lo, hi)
 		}
 	}
-	out := make([]Port, 0, hi-lo+1)
+	if len(out)+hi-lo+1 > maxAdHoc {
+		return out, errTooMany
+	}
+	out = slices.Grow(out, hi-lo+1)
 	for n := lo; n <= hi; n++ {
 		out = append(out, Port{
 			Name: fmt.Sprintf("%d/%s", n, proto), Proto: proto, Base: n, Number: n,

@@ -1,6 +1,7 @@
 package expect
 
 import (
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"os"
 	"path/filepath"
 	"slices"
@@ -336,6 +337,21 @@ func TestParsePorts(t *testing.T) {
 		if !p.AdHoc || p.Need != Required || p.Number != p.Base {
 			t.Errorf("%s: ad-hoc ports are required and taken as given: %+v", p.Name, p)
 		}
+	}
+}
+
+// TestParsePortsLimit: at most maxAdHoc ports, said once, whatever the
+// entries; the ports before the limit are not reported twice.
+func TestParsePortsLimit(t *testing.T) {
+	ports, err := ParsePorts("1-65535,1-65535,7,8-9", "flag --ports")
+	if lines := text.Lines(err); len(lines) != 1 || lines[0] != "flag --ports: more than 131070 ports" {
+		t.Errorf("err = %v", err)
+	}
+	if len(ports) != 131070 {
+		t.Errorf("%d ports kept, want 131070", len(ports))
+	}
+	if _, err := ParsePorts("1-65535,1-65535", "flag --ports"); err != nil {
+		t.Errorf("exactly the limit: %v", err)
 	}
 }
 
