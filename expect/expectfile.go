@@ -11,6 +11,8 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/carbonprobe/carbonprobe/internal/yamlerr"
 )
 
 // ExpectRow is one port of an --expect file: the same facts a profile row
@@ -216,31 +218,15 @@ func parseExpectYAML(data []byte) ([]ExpectRow, error) {
 	return doc.Port, nil
 }
 
-// yamlErr turns yaml.v3's "yaml: line 3: ..." into a lineError; a TypeError
-// holds one such line per problem.
+// yamlErr turns the decoder's problems into lineErrors, every one.
 func yamlErr(err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		var errs *multierror.Error
-		for _, e := range te.Errors {
-			errs = multierror.Append(errs, yamlLine(e))
-		}
-		return errs
+	var errs *multierror.Error
+	for _, p := range yamlerr.Problems(err) {
+		errs = multierror.Append(errs, lineError{p.Line, p.Msg})
 	}
-	return yamlLine(strings.TrimPrefix(err.Error(), "yaml: "))
+	return errs
 }
 
-func yamlLine(msg string) error {
-	var n int
-	if _, err := fmt.Sscanf(msg, "line %d:", &n); err == nil && n > 0 {
-		_, rest, _ := strings.Cut(msg, ":")
-		return lineError{n, "YAML:" + oneLine(rest)}
-	}
-	return lineError{1, "YAML: " + oneLine(msg)}
-}
-
-// expectPorts reads the --expect file and turns its rows into ports with
-// the spec's offset. Without a profile there is no offset to add.
 func (r *resolver) expectPorts(spec Spec) []Port {
 	in := r.in.Expect
 	path := in.Value

@@ -214,12 +214,26 @@ func Parse(data []byte, path string) (*File, error) {
 	return r.file, nil
 }
 
+// at names the file in each of err's problems: "targets.yaml:3: ...".
 func at(name string, err error) error {
-	var le lineError
-	if errors.As(err, &le) {
-		return fmt.Errorf("%s:%d: %s", name, le.line, le.msg)
+	var errs *multierror.Error
+	for _, e := range unwrapAll(err) {
+		var le lineError
+		if errors.As(e, &le) {
+			errs = multierror.Append(errs, fmt.Errorf("%s:%d: %s", name, le.line, le.msg))
+		} else {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", name, e))
+		}
 	}
-	return fmt.Errorf("%s: %w", name, err)
+	return errs.ErrorOrNil()
+}
+
+// unwrapAll is the problems a go-multierror holds, or err alone.
+func unwrapAll(err error) []error {
+	if m, ok := err.(*multierror.Error); ok {
+		return m.Errors
+	}
+	return []error{err}
 }
 
 type reader struct {
@@ -343,7 +357,7 @@ func (r *reader) entry(n *node, defaults Settings) {
 	}
 	if len(homes) > 0 {
 		for _, h := range hosts {
-			if !loopback(h.text) {
+			if !Loopback(h.text) {
 				r.fail(h.n, "host %s with carbon_home: a home is read on this host, so its server runs here: leave host out or give 127.0.0.1", h.text)
 			}
 		}
@@ -660,7 +674,7 @@ func NormalHost(h string) (string, error) {
 	case strings.Contains(s, ":"):
 		why += ", without a port (the ports come from the profile)"
 	}
-	return "", fmt.Errorf("%q is not %s", cut(h), why)
+	return "", fmt.Errorf("%s is not %s", text.Quote(h), why)
 }
 
 // CheckProfile says whether name is a profile carbonprobe knows.
@@ -671,20 +685,15 @@ func CheckProfile(name string) error {
 	if slices.Contains(expect.ProfileNames(), name) {
 		return nil
 	}
-	return fmt.Errorf("%q is not a profile (known: %s)", cut(name), strings.Join(expect.ProfileNames(), ", "))
+	return fmt.Errorf("%s is not a profile (known: %s)", text.Quote(name), strings.Join(expect.ProfileNames(), ", "))
 }
 
-func loopback(h string) bool {
+// Loopback says that h names this host's loopback: "localhost" or an
+// address of 127.0.0.0/8 or ::1.
+func Loopback(h string) bool {
 	if h == "localhost" {
 		return true
 	}
 	a, err := netip.ParseAddr(h)
 	return err == nil && a.Unmap().IsLoopback()
-}
-
-func cut(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }

@@ -6,8 +6,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/go-multierror"
 	"github.com/pelletier/go-toml/v2/unstable"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/carbonprobe/carbonprobe/internal/yamlerr"
 )
 
 // node is one value of a targets file, YAML or TOML alike, with the line it
@@ -134,25 +137,15 @@ func fromYAML(data []byte) (*node, error) {
 	return conv(doc.Content[0])
 }
 
+// yamlErr turns the decoder's problems into lineErrors, every one.
 func yamlErr(err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		return yamlLine(te.Errors[0])
+	var errs *multierror.Error
+	for _, p := range yamlerr.Problems(err) {
+		errs = multierror.Append(errs, lineError{p.Line, p.Msg})
 	}
-	return yamlLine(strings.TrimPrefix(err.Error(), "yaml: "))
+	return errs
 }
 
-func yamlLine(msg string) error {
-	var n int
-	if _, err := fmt.Sscanf(msg, "line %d:", &n); err == nil && n > 0 {
-		_, rest, _ := strings.Cut(msg, ":")
-		return lineError{n, "YAML:" + oneLine(rest)}
-	}
-	return lineError{1, "YAML: " + oneLine(msg)}
-}
-
-// fromTOML reads a TOML document into a tree, with go-toml's parser, which
-// tells where each key and value is.
 func fromTOML(data []byte) (*node, error) {
 	root := &node{kind: kMap, line: 1}
 	current := root

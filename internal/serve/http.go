@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -163,7 +162,7 @@ func probeSelector(r *http.Request) (fleet.Selector, error) {
 	for k, vs := range q {
 		switch {
 		case !probeParams[k]:
-			problems = append(problems, fmt.Sprintf("unknown parameter %q (known: target, profile, offset, carbon_home, ports)", cut(k)))
+			problems = append(problems, fmt.Sprintf("unknown parameter %s (known: target, profile, offset, carbon_home, ports)", text.Quote(k)))
 		case len(vs) > 1:
 			problems = append(problems, fmt.Sprintf("%s is given %d times: give it once", k, len(vs)))
 		case len(vs[0]) > fleet.MaxText:
@@ -190,7 +189,7 @@ func probeSelector(r *http.Request) (fleet.Selector, error) {
 	if o := q.Get("offset"); o != "" {
 		n, err := strconv.Atoi(o)
 		if err != nil || n < 0 || n > expect.MaxPort {
-			problems = append(problems, fmt.Sprintf("offset %q is not a whole number from 0 to %d", cut(o), expect.MaxPort))
+			problems = append(problems, fmt.Sprintf("offset %s is not a whole number from 0 to %d", text.Quote(o), expect.MaxPort))
 		}
 		sel.Offset = strconv.Itoa(n)
 	}
@@ -203,8 +202,8 @@ func probeSelector(r *http.Request) (fleet.Selector, error) {
 	if home := q.Get("carbon_home"); home != "" {
 		switch {
 		case !filepath.IsAbs(home):
-			problems = append(problems, fmt.Sprintf("carbon_home %q is not an absolute path", cut(home)))
-		case sel.Host != "" && !isLoopback(sel.Host):
+			problems = append(problems, fmt.Sprintf("carbon_home %s is not an absolute path", text.Quote(home)))
+		case sel.Host != "" && !fleet.Loopback(sel.Host):
 			problems = append(problems, "carbon_home names a server on this host: give target=127.0.0.1")
 		}
 		sel.CarbonHome = filepath.Clean(home)
@@ -213,21 +212,6 @@ func probeSelector(r *http.Request) (fleet.Selector, error) {
 		return fleet.Selector{}, fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return sel, nil
-}
-
-func isLoopback(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(h)
-	return err == nil && a.Unmap().IsLoopback()
-}
-
-func cut(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
-	}
-	return s
 }
 
 // newServer bounds what a client can make the server hold: headers, time.
