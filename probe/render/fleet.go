@@ -134,16 +134,7 @@ func FleetJUnit(w io.Writer, f probe.FleetReport, opt JUnitOptions) error {
 		}
 	}
 	doc.Time = seconds(total)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeSuites(w, doc)
 }
 
 // UnmarshalXML reads a property written by MarshalXML, so that FleetJUnit

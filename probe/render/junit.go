@@ -150,8 +150,12 @@ func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
 		suite.SystemOut = "warnings:\n" + strings.Join(ws, "\n") + "\n"
 	}
 
-	doc := junitSuites{Name: "carbonprobe", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
-		Time: suite.Time, Suites: []junitSuite{suite}}
+	return writeSuites(w, junitSuites{Name: "carbonprobe", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Time: suite.Time, Suites: []junitSuite{suite}})
+}
+
+// writeSuites writes a JUnit document: the XML header, the suites indented.
+func writeSuites(w io.Writer, doc junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
