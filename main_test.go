@@ -59,6 +59,17 @@ func TestServeRunsTheExporterBinary(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "1 targets") {
 		t.Errorf("serve with carbonprobe-serve on $PATH: exit %d:\n%s", code, out)
 	}
+	// A copy of carbonprobe named carbonprobe-serve: said, not run for ever.
+	copied := t.TempDir()
+	for _, name := range []string{"carbonprobe", "carbonprobe-serve"} {
+		if err := os.Link(cp, filepath.Join(copied, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out = run(filepath.Join(copied, "carbonprobe"), "/nonexistent", "serve", "--check-config")
+	if code != 3 || !strings.Contains(out, "holds no exporter") {
+		t.Errorf("serve beside a copy of itself: exit %d, want 3:\n%s", code, out)
+	}
 	// carbonprobe's own other commands need none of it.
 	if code, out := run(filepath.Join(alone, "carbonprobe"), "/nonexistent", "ports", "--profile", "mi"); code != 0 {
 		t.Errorf("ports without carbonprobe-serve: exit %d:\n%s", code, out)

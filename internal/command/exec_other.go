@@ -16,6 +16,7 @@ const exeSuffix = ".exe"
 func replaceWith(path string, args []string) error {
 	cmd := exec.Command(path, args[min(1, len(args)):]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), execMark+"="+path)
 	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {

@@ -15,7 +15,7 @@ const exeSuffix = ""
 // only when the exec failed.
 func replaceWith(path string, args []string) error {
 	argv := append([]string{path}, args[min(1, len(args)):]...)
-	if err := syscall.Exec(path, argv, os.Environ()); err != nil {
+	if err := syscall.Exec(path, argv, append(os.Environ(), execMark+"="+path)); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

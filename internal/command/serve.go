@@ -77,7 +77,7 @@ func serveAction(c *cli.Context, in *input, getenv Env) error {
 	case exporter.Impl == nil:
 		// carbonprobe proper: the exporter is carbonprobe-serve, which
 		// reads the same command line again.
-		return execExporter(c)
+		return execExporter(c, getenv)
 	case checkConfig:
 		return checkConfigAction(c.App.Writer, cfg)
 	}
@@ -173,11 +173,20 @@ func healthcheckAction(ctx context.Context, w io.Writer, cfg exporter.Config) er
 	return nil
 }
 
+// execMark is set in the environment of the carbonprobe-serve that
+// carbonprobe serve runs: the path run.
+const execMark = "CARBONPROBE_SERVE_EXEC"
+
 // execExporter runs carbonprobe-serve in this process's place with the same
 // command line: beside this binary (the release archive and the image ship
 // both), else on $PATH.
-func execExporter(c *cli.Context) error {
+func execExporter(c *cli.Context, getenv Env) error {
 	args, _ := c.App.Metadata[argsKey].([]string)
+	// A binary named carbonprobe-serve that holds no exporter (a copy of
+	// carbonprobe) would run itself again and again.
+	if prev, ok := getenv(execMark); ok {
+		return usageError{fmt.Errorf("%s holds no exporter: it is a copy of carbonprobe, not %s (README Install)", prev, exporter.Binary)}
+	}
 	var tried []string
 	if self, err := os.Executable(); err == nil {
 		if real, err := filepath.EvalSymlinks(self); err == nil {
