@@ -41,7 +41,8 @@ func (row ExpectRow) http() *HTTPExpect {
 	if row.Path == "" && len(row.Status) == 0 && row.Body == "" && row.Header == "" {
 		return nil
 	}
-	return &HTTPExpect{Path: row.Path, Status: row.Status, Body: row.Body, Header: row.Header}
+	h := newHTTPExpect(row.Path, row.Status, row.Body, row.Header)
+	return &h
 }
 
 type expectDoc struct {

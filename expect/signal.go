@@ -55,7 +55,7 @@ type profSignal struct {
 func (s profSignal) label() string { return fmt.Sprintf("%s %s on %s", s.Kind, s.Path, s.Port) }
 
 func (s profSignal) expect() HTTPExpect {
-	return HTTPExpect{Path: s.Path, Status: append([]string(nil), s.Status...), Body: s.Body, Header: s.Header}
+	return newHTTPExpect(s.Path, s.Status, s.Body, s.Header)
 }
 
 // portRole returns the role of the profile's first port row of that name.

@@ -190,26 +190,11 @@ func wantOf(h *expect.HTTPExpect) (*httpcheck.Want, error) {
 	if h == nil {
 		return nil, nil
 	}
-	w := &httpcheck.Want{Path: h.Path, Status: h.Status}
-	if h.Body != "" {
-		re, err := regexp.Compile(h.Body)
-		if err != nil {
-			return nil, fmt.Errorf("body %q: %v", h.Body, err)
-		}
-		w.Body = re
+	body, header, headerRE, err := h.Compile()
+	if err != nil {
+		return nil, err
 	}
-	if h.Header != "" {
-		name, expr, ok := strings.Cut(h.Header, ":")
-		if !ok {
-			return nil, fmt.Errorf("header %q: want \"Name: regexp\"", h.Header)
-		}
-		re, err := regexp.Compile(strings.TrimSpace(expr))
-		if err != nil {
-			return nil, fmt.Errorf("header %q: %v", h.Header, err)
-		}
-		w.Header, w.HeaderRE = strings.TrimSpace(name), re
-	}
-	return w, nil
+	return &httpcheck.Want{Path: h.Path, Status: h.Status, Body: body, Header: header, HeaderRE: headerRE}, nil
 }
 
 // StartLog is what the server's own log says of its start: Carbon and MI
