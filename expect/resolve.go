@@ -609,19 +609,18 @@ func (r *resolver) decideFiles(pp profPort) decision {
 		if pp.Feature.jmx() && enable == "" {
 			enable = "monitoring.jmx.rmi_server_start"
 		}
-		if s, ok := t.Values[enable]; ok && enable != "" {
-			if v, unknown, err := r.vars.expand(s, h.home); err != nil {
-				r.fail(err)
-			} else if unknown != "" {
+		if v, unknown, ok := r.tomlSetting(enable); ok && enable != "" {
+			switch {
+			case unknown != "":
 				d.unknown = unknown
-			} else if javaBool(v.Value) {
-				on(fmt.Sprintf("%s = %s", s.Where(), v.Value))
-			} else {
-				off(fmt.Sprintf("switched off (%s = %s)", s.Where(), s.Value), s.Where())
+			case javaBool(v.Value):
+				on(fmt.Sprintf("%s = %s", v.Where(), v.Value))
+			default:
+				off(fmt.Sprintf("switched off (%s = %s)", v.Where(), v.Value), v.Where())
 			}
 		}
 		if pp.Feature.clustering() {
-			scheme, ok := t.Values["clustering.membership_scheme"]
+			scheme, _, ok := r.tomlSetting("clustering.membership_scheme")
 			switch {
 			case !ok:
 				off(fmt.Sprintf("clustering off: %s has no [clustering] membership_scheme", t.File), "")
