@@ -15,7 +15,6 @@ type CatalinaXML struct {
 type Connector struct {
 	Port   Setting // the port attribute
 	Secure bool    // SSLEnabled="true", scheme="https" or secure="true": TLS
-	Line   int
 }
 
 // maxConnectors bounds how many connectors are kept: Carbon ships two, a
@@ -33,7 +32,7 @@ func ParseCatalinaXML(data []byte, file string) (CatalinaXML, error) {
 			root = root || e.Names[0] == "Server"
 		case e.is("Server", "Service", "Connector") && len(out.Connectors) < maxConnectors:
 			port, _ := e.attr("port")
-			c := Connector{Line: e.Line, Port: Setting{Value: strings.TrimSpace(port), File: file, Line: e.Line, Key: "<Connector port>"}}
+			c := Connector{Port: Setting{Value: strings.TrimSpace(port), File: file, Line: e.Line, Key: "<Connector port>"}}
 			for _, name := range []string{"SSLEnabled", "secure"} {
 				if v, ok := e.attr(name); ok && javaBool(v) {
 					c.Secure = true

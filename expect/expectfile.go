@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -34,6 +35,18 @@ type ExpectRow struct {
 	Body   string   `toml:"body" yaml:"body"`
 	Header string   `toml:"header" yaml:"header"`
 	Line   int      `toml:"-" yaml:"-"`
+}
+
+// expectKeys lists the keys of a row, from ExpectRow's own tags.
+func expectKeys() string {
+	t := reflect.TypeFor[ExpectRow]()
+	var keys []string
+	for i := range t.NumField() {
+		if k := t.Field(i).Tag.Get("toml"); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return strings.Join(keys, ", ")
 }
 
 // http is the row's HTTP expectation, nil when it asks none.
@@ -141,7 +154,7 @@ func parseExpectTOML(data []byte) ([]ExpectRow, error) {
 			var errs *multierror.Error
 			for _, e := range sm.Errors {
 				row, _ := e.Position()
-				errs = multierror.Append(errs, lineError{row, fmt.Sprintf("unknown key %s (known: name, base, proto, offset, role, need, condition, source)", strings.Join(e.Key(), "."))})
+				errs = multierror.Append(errs, lineError{row, fmt.Sprintf("unknown key %s (known: %s)", strings.Join(e.Key(), "."), expectKeys())})
 			}
 			return nil, errs
 		}

@@ -151,7 +151,7 @@ base = 9001
 			name: "an unknown key",
 			file: "x.toml",
 			text: "[[port]]\nname = \"a\"\nbase = 1\nofset = false\n",
-			want: []string{"4: unknown key port.ofset (known: name, base, proto, offset, role, need, condition, source)"},
+			want: []string{"4: unknown key port.ofset (known: name, base, proto, offset, role, need, condition, source, path, status, body, header)"},
 		},
 		{
 			name: "bad TOML",

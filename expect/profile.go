@@ -272,7 +272,7 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 			bad("node %d: name, why and source are required", i+1)
 		}
 		for _, off := range n.Off {
-			if !seen[off+"@"] && !p.hasPort(off) {
+			if _, ok := p.portRole(off); !ok {
 				bad("node %s: no port %q to turn off", n.Name, off)
 			}
 		}
@@ -305,15 +305,6 @@ func parseProfile(file string, data []byte) (*Profile, error) {
 		bad("%s", problem)
 	}
 	return &p, errs.ErrorOrNil()
-}
-
-func (p *Profile) hasPort(name string) bool {
-	for _, pp := range p.Ports {
-		if pp.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (f Feature) valid() bool {

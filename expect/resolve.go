@@ -236,7 +236,7 @@ func (r *resolver) resolve() Spec {
 			spec.Docs = r.docs()
 			spec.Signals = r.signals(spec.Ports)
 			for _, p := range spec.Ports {
-				if p.Number > MaxPort && p.Need != Off && p.Unknown == "" {
+				if p.Number > MaxPort && p.Checked() {
 					r.fail(fmt.Errorf("offset %d from %s pushes port %s (%d) to %d, past %d",
 						off.Value, off.From, p.Name, p.Base, p.Number, MaxPort))
 				}
@@ -300,7 +300,7 @@ func (r *resolver) checkCollisions(ports []Port) {
 	seen := make(map[string]string, len(ports))
 	dups := 0
 	for _, p := range ports {
-		if p.Need == Off || p.Unknown != "" {
+		if !p.Checked() {
 			continue
 		}
 		if other, dup := seen[p.Key()]; dup {
@@ -973,7 +973,7 @@ func (r *resolver) extraPorts(off Offset) []Port {
 				name = fmt.Sprintf("tomcat-%d", d.base)
 			}
 			out = append(out, r.makePort(profPort{Name: name, Proto: TCP, Role: role, Need: Required,
-				Source: fmt.Sprintf("%s:%d: an %s <Connector> beyond Carbon's two; Carbon's Tomcat opens every connector, plus the offset", h.catalina.File, c.Line, kind)}, d, off))
+				Source: fmt.Sprintf("%s:%d: an %s <Connector> beyond Carbon's two; Carbon's Tomcat opens every connector, plus the offset", h.catalina.File, c.Port.Line, kind)}, d, off))
 		}
 	}
 	claimed := map[string]bool{}

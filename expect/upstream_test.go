@@ -226,7 +226,9 @@ func TestUpstreamAPIM2x(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p3.hasPort("websub") || p3.hasPort("websub-secure") {
+	_, websub := p3.portRole("websub")
+	_, websubSecure := p3.portRole("websub-secure")
+	if websub || websubSecure {
 		t.Error("apim-3 has WebSub ports")
 	}
 	if old, _ := LookupProfile("apim-2.6"); old == nil || old.Name != "apim-2" {
