@@ -83,9 +83,10 @@ func (v *vars) expand(s Setting, home string) (out Setting, unknown string, err 
 	return s, "", nil
 }
 
-// cut finds the first placeholder with the given prefix: the text before
-// it, its name and the text after. ok is false when there is none; an
-// unclosed one is an error.
+// cutPlaceholder finds the first placeholder with the given prefix: the
+// text before it, its name and the text after. ok is false when there is
+// none; unclosed says the prefix has no closing brace (the caller makes
+// that an error).
 func cutPlaceholder(val, prefix string) (before, name, after string, ok bool, unclosed bool) {
 	i := strings.Index(val, prefix)
 	if i < 0 {

@@ -70,11 +70,12 @@ type resolver struct {
 	vars  vars
 	// node is the API-M node type -Dprofile names, when the profile knows it.
 	node *profNode
-	// unknownSeen keeps one note per placeholder that cannot be resolved.
+	// unknownSeen holds the notes noteUnknown has added, so that each is
+	// said once.
 	unknownSeen map[string]bool
 }
 
-// note adds a note once.
+// noteUnknown adds a note once, however many ports it explains.
 func (r *resolver) noteUnknown(what string) {
 	if r.unknownSeen == nil {
 		r.unknownSeen = map[string]bool{}

@@ -163,7 +163,6 @@ func TestUpstreamAPIM45Packs(t *testing.T) {
 }
 
 func TestUpstreamAPIM4NodeTypes(t *testing.T) {
-	home := upstreamHome(t, "wso2am-2.5.0") // any API-M home: --profile chooses apim-4
 	for _, tc := range []struct {
 		node     string
 		off, req []string
@@ -197,7 +196,6 @@ func TestUpstreamAPIM4NodeTypes(t *testing.T) {
 			}
 		})
 	}
-	_ = home
 	// API-M 3's publisher node loses the WebSocket endpoints too.
 	spec, err := Resolve(Input{Profile: flag("profile", "apim-3"), JavaOpts: flag("java-opts", "-Dprofile=api-publisher")})
 	if err != nil {
@@ -425,13 +423,17 @@ func TestUpstreamNeverOpens(t *testing.T) {
 	}
 	// MI 1.0 attaches log4j 1.x's SyslogAppender: a random UDP port.
 	spec := resolveHome(t, upstreamHome(t, "wso2mi-1.0.0"), nil)
-	for _, k := range spec.Random {
-		if k.Kind == "syslog" && (!k.Expected || k.Proto != UDP || !strings.Contains(k.Why, "conf/log4j.properties:175")) {
-			t.Errorf("MI 1.0 syslog %+v", k)
-		}
+	i := slices.IndexFunc(spec.Random, func(k RandomKind) bool { return k.Kind == "syslog" })
+	if i < 0 {
+		t.Errorf("MI 1.0: no syslog kind among %+v", spec.Random)
+	} else if k := spec.Random[i]; !k.Expected || k.Proto != UDP || !strings.Contains(k.Why, "conf/log4j.properties:175") {
+		t.Errorf("MI 1.0 syslog %+v", k)
 	}
 	// IS 7 ships JMX off.
-	is7, _ := Resolve(Input{Profile: flag("profile", "is-7")})
+	is7, err := Resolve(Input{Profile: flag("profile", "is-7")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	want(t, is7, "jmx-registry", Off, -1)
 	// An offset that pushes only ports MI never opens past 65535 is fine.
 	if _, err := Resolve(Input{Profile: flag("profile", "mi"), Offset: flag("offset", "55000")}); err != nil {
