@@ -9,6 +9,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // DeploymentTOML holds the values of a deployment.toml (API-M 3+, IS 5.9+,
@@ -34,9 +36,9 @@ func ParseDeploymentTOML(data []byte, file string) (DeploymentTOML, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, _ := de.Position()
-			return out, lineError{row, "TOML: " + oneLine(strings.TrimPrefix(de.Error(), "toml: "))}
+			return out, lineError{row, "TOML: " + text.OneLine(strings.TrimPrefix(de.Error(), "toml: "))}
 		}
-		return out, lineError{1, "TOML: " + oneLine(err.Error())}
+		return out, lineError{1, "TOML: " + text.OneLine(err.Error())}
 	}
 
 	lines := newLineIndex(data)
@@ -63,7 +65,7 @@ func ParseDeploymentTOML(data []byte, file string) (DeploymentTOML, error) {
 	}
 	if err := p.Error(); err != nil {
 		// The decoder above accepted the document, so this is not expected.
-		return DeploymentTOML{File: file, Values: map[string]Setting{}}, lineError{1, "TOML: " + oneLine(err.Error())}
+		return DeploymentTOML{File: file, Values: map[string]Setting{}}, lineError{1, "TOML: " + text.OneLine(err.Error())}
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/internal/yamlerr"
 )
 
@@ -161,9 +162,9 @@ func parseExpectTOML(data []byte) ([]ExpectRow, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			row, _ := de.Position()
-			return nil, lineError{row, "TOML: " + oneLine(strings.TrimPrefix(de.Error(), "toml: "))}
+			return nil, lineError{row, "TOML: " + text.OneLine(strings.TrimPrefix(de.Error(), "toml: "))}
 		}
-		return nil, lineError{1, "TOML: " + oneLine(err.Error())}
+		return nil, lineError{1, "TOML: " + text.OneLine(err.Error())}
 	}
 	// The decoder does not say where each row was: the parser does, in the
 	// same order. [[port]] headers and port = [{...}, ...] both count.

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // homeConfig is everything read from a server's home: which files exist, what
@@ -226,7 +228,7 @@ func (h *homeConfig) readXML(prof *Profile) {
 	}
 	if cx := h.carbon; cx != nil && cx.Offset.Found() && cx.OffsetRaw != cx.Offset.Value {
 		h.notes = append(h.notes, fmt.Sprintf("%s: %q has white space around the number: Carbon parses <Offset> untrimmed (Integer.parseInt), so the server fails to start with this file; carbonprobe reads %s",
-			cx.Offset.Where(), oneLine(cx.OffsetRaw), cx.Offset.Value))
+			cx.Offset.Where(), text.OneLine(cx.OffsetRaw), cx.Offset.Value))
 	}
 	var jmx, axis2, catalina bool
 	for _, p := range prof.Ports {

@@ -1,6 +1,10 @@
 package expect
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
+)
 
 // InboundEndpoint is what carbonprobe reads from a Synapse inbound endpoint
 // file (repository/deployment/server/synapse-configs/default/inbound-endpoints/*.xml):
@@ -58,7 +62,7 @@ func ParseInboundEndpoint(data []byte, file string) (InboundEndpoint, error) {
 	if !root {
 		return out, lineError{1, "no <inboundEndpoint> root element: not a Synapse inbound endpoint"}
 	}
-	out.Name, out.Protocol = oneLine(out.Name), oneLine(out.Protocol)
+	out.Name, out.Protocol = text.OneLine(out.Name), text.OneLine(out.Protocol)
 	if len(out.Name) > maxCarbonKey {
 		out.Name = out.Name[:maxCarbonKey]
 	}

@@ -3,6 +3,8 @@ package expect
 import (
 	"fmt"
 	"strings"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // JMXXML is what carbonprobe reads from etc/jmx.xml, the file Carbon 4's
@@ -63,7 +65,7 @@ func ParseJMXXML(data []byte, file string) (JMXXML, error) {
 			out.StartText = e.Text
 			switch e.FirstKind {
 			case "comment":
-				out.StartFirst = fmt.Sprintf("a comment <!--%s-->", oneLine(e.First))
+				out.StartFirst = fmt.Sprintf("a comment <!--%s-->", text.OneLine(e.First))
 			case "element":
 				out.StartFirst = "an element, whose node value is null"
 			default:

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // Syslog is what a logging configuration says about the syslog appender:
@@ -27,7 +29,7 @@ const log4jSyslogClass = "org.apache.log4j.net.SyslogAppender"
 // has a SyslogHost.
 func ParseLog4j(data []byte, file string) Syslog {
 	s := parseLog4j(data, file)
-	s.Why = oneLine(s.Why)
+	s.Why = text.OneLine(s.Why)
 	return s
 }
 
@@ -135,7 +137,7 @@ func syslogTarget(host, defPort string) string {
 // Which loggers use it is reported, not decisive.
 func ParseLog4j2(data []byte, file string) Syslog {
 	s := parseLog4j2(data, file)
-	s.Why = oneLine(s.Why)
+	s.Why = text.OneLine(s.Why)
 	return s
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // DefaultProfile is the profile used when neither --profile, --carbon-home
@@ -262,22 +264,22 @@ func (r *resolver) resolve() Spec {
 // oneLineSpec keeps every text of a spec on one line: values read from a
 // file can hold line breaks, and every row of the output is one line.
 func oneLineSpec(s *Spec) {
-	s.Chosen, s.Offset.From = oneLine(s.Chosen), oneLine(s.Offset.From)
+	s.Chosen, s.Offset.From = text.OneLine(s.Chosen), text.OneLine(s.Offset.From)
 	for i := range s.Ports {
 		p := &s.Ports[i]
-		p.Why, p.Condition, p.From, p.Source = oneLine(p.Why), oneLine(p.Condition), oneLine(p.From), oneLine(p.Source)
-		p.Name, p.Unknown = oneLine(p.Name), oneLine(p.Unknown)
+		p.Why, p.Condition, p.From, p.Source = text.OneLine(p.Why), text.OneLine(p.Condition), text.OneLine(p.From), text.OneLine(p.Source)
+		p.Name, p.Unknown = text.OneLine(p.Name), text.OneLine(p.Unknown)
 	}
 	for i := range s.Random {
 		k := &s.Random[i]
-		k.Why, k.Pin, k.From = oneLine(k.Why), oneLine(k.Pin), oneLine(k.From)
+		k.Why, k.Pin, k.From = text.OneLine(k.Why), text.OneLine(k.Pin), text.OneLine(k.From)
 	}
 	for i := range s.Signals {
 		g := &s.Signals[i]
-		g.Means, g.Source, g.Condition, g.From = oneLine(g.Means), oneLine(g.Source), oneLine(g.Condition), oneLine(g.From)
+		g.Means, g.Source, g.Condition, g.From = text.OneLine(g.Means), text.OneLine(g.Source), text.OneLine(g.Condition), text.OneLine(g.From)
 	}
 	for i := range s.Notes {
-		s.Notes[i] = oneLine(s.Notes[i])
+		s.Notes[i] = text.OneLine(s.Notes[i])
 	}
 }
 
@@ -306,7 +308,7 @@ func (r *resolver) checkCollisions(ports []Port) {
 		}
 		if other, dup := seen[p.Key()]; dup {
 			if dups++; dups <= shown {
-				r.fail(fmt.Errorf("port %d/%s is named twice: %s and %s", p.Number, p.Proto, oneLine(other), oneLine(p.Name)))
+				r.fail(fmt.Errorf("port %d/%s is named twice: %s and %s", p.Number, p.Proto, text.OneLine(other), text.OneLine(p.Name)))
 			}
 			continue
 		}
@@ -924,7 +926,7 @@ func (r *resolver) pickNode(spec *Spec) {
 		names[i] = n.Name
 	}
 	r.notes = append(r.notes, fmt.Sprintf("-Dprofile=%s (%s) is not a node type of %s carbonprobe knows (%s): the all-in-one node's ports apply",
-		oneLine(v), r.in.JavaOpts.Origin, p.Name, strings.Join(names, ", ")))
+		text.OneLine(v), r.in.JavaOpts.Origin, p.Name, strings.Join(names, ", ")))
 }
 
 // fileDecision reads a number from a file for a port no profile row names.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // Setting is one value read from a configuration file, and where it was read.
@@ -26,7 +28,7 @@ func (s Setting) Where() string {
 	if s.Key == "" {
 		return fmt.Sprintf("%s:%d", s.File, s.Line)
 	}
-	return fmt.Sprintf("%s:%d %s", s.File, s.Line, oneLine(s.Key))
+	return fmt.Sprintf("%s:%d %s", s.File, s.Line, text.OneLine(s.Key))
 }
 
 // errAt is a problem with a setting, "repository/conf/carbon.xml:31: <RMIRegistryPort> ...".

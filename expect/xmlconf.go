@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/carbonprobe/carbonprobe/internal/safefile"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // maxConfigBytes bounds what is read of any configuration file: Carbon's
@@ -159,12 +160,12 @@ func walkXML(data []byte, visit func(*xmlElem)) error {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
 				if se.Msg == "unexpected EOF" && len(names) > 0 {
-					return lineError{se.Line, fmt.Sprintf("XML ends inside <%s>", oneLine(names[len(names)-1]))}
+					return lineError{se.Line, fmt.Sprintf("XML ends inside <%s>", text.OneLine(names[len(names)-1]))}
 				}
-				return lineError{se.Line, "XML syntax error: " + oneLine(se.Msg)}
+				return lineError{se.Line, "XML syntax error: " + text.OneLine(se.Msg)}
 			}
 			at, _ := dec.InputPos()
-			return lineError{at, "XML: " + oneLine(err.Error())}
+			return lineError{at, "XML: " + text.OneLine(err.Error())}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -213,24 +214,6 @@ type lineError struct {
 }
 
 func (e lineError) Error() string { return fmt.Sprintf("%d: %s", e.Line, e.Msg) }
-
-// oneLine keeps a message on one line, whatever a parser or a file put in
-// it: line breaks and other control characters become spaces.
-func oneLine(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == ' '
-	}), " ")
-}
 
 // charsetReader decodes the encodings Carbon's XML files declare: Carbon 4
 // writes encoding="ISO-8859-1", and encoding/xml reads only UTF-8 by itself.

@@ -8,10 +8,10 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/jrmp"
 	"github.com/carbonprobe/carbonprobe/probe/sockets"
 	"github.com/carbonprobe/carbonprobe/target"
@@ -43,7 +43,7 @@ func owners(ctx context.Context, rep *Report) {
 	}
 	socks, err := sockets.Listeners(ctx, sockets.Filter{Ports: ports})
 	if err != nil {
-		rep.OwnerNotes = append(rep.OwnerNotes, "could not read the socket table: "+oneLine(err))
+		rep.OwnerNotes = append(rep.OwnerNotes, "could not read the socket table: "+text.OneLine(err.Error()))
 		return
 	}
 	byKey := map[string][]sockets.Socket{}
@@ -61,7 +61,7 @@ func owners(ctx context.Context, rep *Report) {
 	procsByInode, notes, err := sockets.Owners(ctx, mine, hint)
 	rep.OwnerNotes = append(rep.OwnerNotes, notes...)
 	if err != nil {
-		rep.OwnerNotes = append(rep.OwnerNotes, "could not map sockets to processes: "+oneLine(err))
+		rep.OwnerNotes = append(rep.OwnerNotes, "could not map sockets to processes: "+text.OneLine(err.Error()))
 	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
@@ -190,7 +190,7 @@ func reaches(ss []sockets.Socket, host string) bool {
 func extras(ctx context.Context, rep *Report, srv *target.Server, fixed map[string]bool) {
 	socks, err := sockets.OfProcess(ctx, srv.PID, sockets.Filter{})
 	if err != nil {
-		rep.OwnerNotes = append(rep.OwnerNotes, fmt.Sprintf("could not read the sockets of pid %d: %s", srv.PID, oneLine(err)))
+		rep.OwnerNotes = append(rep.OwnerNotes, fmt.Sprintf("could not read the sockets of pid %d: %s", srv.PID, text.OneLine(err.Error())))
 		return
 	}
 	proc := sockets.Process{PID: srv.PID, Carbon: srv.Carbon, Cmdline: srv.Args}
@@ -226,14 +226,12 @@ func confirmJRMP(ctx context.Context, s sockets.Socket) string {
 	defer conn.Close()
 	if _, err := jrmp.Handshake(ctx, conn); err != nil {
 		if errors.Is(err, jrmp.ErrNotJRMP) {
-			return "does not answer JRMP from loopback: " + oneLine(err)
+			return "does not answer JRMP from loopback: " + text.OneLine(err.Error())
 		}
-		return "no JRMP answer from loopback: " + oneLine(err)
+		return "no JRMP answer from loopback: " + text.OneLine(err.Error())
 	}
 	return "answers JRMP from loopback"
 }
-
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 // shiftedMatch looks for the offset the server really runs with when the
 // expected set is not up: if the server's own sockets hold every required

@@ -38,7 +38,7 @@ func ResolveAll(ctx context.Context, req Request) (targets []Target, notes []str
 	}
 	servers, unread, err := procs.Find()
 	if err != nil {
-		return nil, []string{"could not list this host's processes: " + oneLine(err.Error())}, nil
+		return nil, []string{"could not list this host's processes: " + text.OneLine(err.Error())}, nil
 	}
 	if len(unread) > 0 {
 		notes = append(notes, fmt.Sprintf("%d processes could not be read (%s)", len(unread), unread[0]))
@@ -53,7 +53,7 @@ func ResolveAll(ctx context.Context, req Request) (targets []Target, notes []str
 		var amb *AmbiguousError
 		switch {
 		case errors.As(err, &amb):
-			notes = append(notes, fmt.Sprintf("pid %d: %s", s.PID, oneLine(err.Error())))
+			notes = append(notes, fmt.Sprintf("pid %d: %s", s.PID, text.OneLine(err.Error())))
 			continue
 		case err != nil:
 			notes = append(notes, fmt.Sprintf("pid %d: its ports cannot be told: %s", s.PID, strings.Join(text.Lines(err), "; ")))

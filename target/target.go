@@ -191,7 +191,7 @@ func Resolve(ctx context.Context, req Request) (Target, error) {
 			t.Skipped = "process and socket discovery needs Linux's /proc; checked by dialling only"
 		case err != nil:
 			t.Looked = false
-			t.Skipped = "could not list processes: " + oneLine(err.Error())
+			t.Skipped = "could not list processes: " + text.OneLine(err.Error())
 		}
 	}
 	t.Server, t.Missing, t.Gone = f.server, f.missing, f.gone
@@ -207,7 +207,7 @@ func Resolve(ctx context.Context, req Request) (Target, error) {
 	t.Spec = spec
 	t.disagreements(req)
 	for i := range t.Notes {
-		t.Notes[i] = oneLine(t.Notes[i])
+		t.Notes[i] = text.OneLine(t.Notes[i])
 	}
 	return t, errs.ErrorOrNil()
 }
@@ -321,5 +321,3 @@ func (t *Target) disagreements(req Request) {
 		t.Notes = append(t.Notes, fmt.Sprintf("%s is %s, but pid %d's -Dcarbon.home is %s: the ports come from %s", h.Origin, h.Value, c.PID, c.Home, h.Value))
 	}
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -10,6 +10,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/internal/yamlerr"
 )
 
@@ -266,9 +267,9 @@ func fromTOML(data []byte) (*node, error) {
 	if err := p.Error(); err != nil {
 		var pe *unstable.ParserError
 		if errors.As(err, &pe) {
-			return nil, lineError{p.Shape(p.Range(pe.Highlight)).Start.Line, "TOML: " + oneLine(pe.Message)}
+			return nil, lineError{p.Shape(p.Range(pe.Highlight)).Start.Line, "TOML: " + text.OneLine(pe.Message)}
 		}
-		return nil, lineError{1, "TOML: " + oneLine(err.Error())}
+		return nil, lineError{1, "TOML: " + text.OneLine(err.Error())}
 	}
 	return root, nil
 }
@@ -306,5 +307,3 @@ func keyNodes(it unstable.Iterator) []*unstable.Node {
 
 // integer reads a TOML or YAML whole number (underscores, 0x, 0o, 0b).
 func integer(s string) (int64, error) { return strconv.ParseInt(s, 0, 64) }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

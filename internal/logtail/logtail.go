@@ -81,7 +81,7 @@ func clean(s string) string {
 		switch {
 		case r == '\t':
 			b.WriteRune(' ')
-		case r == utf8.RuneError, unicode.IsControl(r):
+		case r == utf8.RuneError, !unicode.IsPrint(r): // controls, and bidi overrides that would reorder the terminal
 			b.WriteRune('\uFFFD')
 		default:
 			b.WriteRune(r)

@@ -35,6 +35,7 @@ func TestTail(t *testing.T) {
 		{"empty", "", 5, nil},
 		{"control characters and tabs", "\x1b[31mred\x1b[0m\tx\x00\n", 1, []string{"\uFFFD[31mred\uFFFD[0m x\uFFFD"}},
 		{"invalid utf-8", "ok \xff\xfe\n", 1, []string{"ok \uFFFD\uFFFD"}},
+		{"a bidi override, which would reorder the terminal", "ok \u202eevil\n", 1, []string{"ok \uFFFDevil"}},
 		{"a long line is cut", strings.Repeat("y", 1000) + "\n", 1, []string{strings.Repeat("y", maxLineRune) + "..."}},
 		{"only the end of a big file is read", big.String(), 3, lastBig[len(lastBig)-3:]},
 		{"n 0", "a\n", 0, nil},

@@ -50,6 +50,19 @@ func Lines(err error) []string {
 	return out
 }
 
+// OneLine keeps a message on one line, whatever a parser, a file or a peer
+// put in it: line breaks and other control characters (NEL, U+2028 and
+// U+2029 too) become spaces, and runs of them one space. A message that
+// holds none is returned as it is.
+func OneLine(s string) string {
+	if !strings.ContainsFunc(s, breaks) {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || breaks(r) }), " ")
+}
+
+func breaks(r rune) bool { return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 }
+
 // First is the first of err's problems, cut at limit bytes, with the count
 // of the rest: "https 9443/tcp: refused (and 2 more problems)"; "" for nil.
 // The one line a health log, an event or a progress line keeps.

@@ -32,6 +32,18 @@ func TestLines(t *testing.T) {
 	}
 }
 
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"as it is":                     "as it is",
+		" c ":                          " c ",
+		"a\nb\r\n\tc\u2028d\u0085e  f": "a b c d e f",
+	} {
+		if got := OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestFirst(t *testing.T) {
 	two := multierror.Append(nil, errors.New("a"), errors.New("b"))
 	three := multierror.Append(nil, errors.New("a"), errors.New("b"), errors.New("c"))

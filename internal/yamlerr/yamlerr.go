@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/carbonprobe/carbonprobe/internal/text"
 )
 
 // Problem is one problem the decoder reported, at its line (1 when the
@@ -37,9 +39,7 @@ func problem(msg string) Problem {
 	var n int
 	if _, err := fmt.Sscanf(msg, "line %d:", &n); err == nil && n > 0 {
 		_, rest, _ := strings.Cut(msg, ":")
-		return Problem{n, "YAML: " + oneLine(rest)}
+		return Problem{n, "YAML: " + strings.TrimSpace(text.OneLine(rest))}
 	}
-	return Problem{1, "YAML: " + oneLine(msg)}
+	return Problem{1, "YAML: " + strings.TrimSpace(text.OneLine(msg))}
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

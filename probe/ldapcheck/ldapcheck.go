@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
@@ -71,7 +72,7 @@ func Check(ctx context.Context, conn net.Conn) (Result, error) {
 		// bind first): the port speaks LDAP.
 		return Result{
 			OK:     true,
-			Detail: fmt.Sprintf("LDAP answered, but refused the anonymous root DSE search: %s", oneLine(le)),
+			Detail: fmt.Sprintf("LDAP answered, but refused the anonymous root DSE search: %s", text.OneLine(le.Error())),
 			Fields: map[string]string{"result_code": fmt.Sprint(le.ResultCode), "result": ldap.LDAPResultCodeMap[le.ResultCode]},
 		}, nil
 	}
@@ -85,7 +86,7 @@ func Check(ctx context.Context, conn net.Conn) (Result, error) {
 	case seen == "LDAP":
 		// An LDAP message the library could not match to our search: a
 		// Notice of Disconnection, or a server that hung up after replying.
-		return Result{OK: true, Detail: "LDAP answered, but the root DSE search failed: " + oneLine(err)}, nil
+		return Result{OK: true, Detail: "LDAP answered, but the root DSE search failed: " + text.OneLine(err.Error())}, nil
 	case seen != "":
 	case timedOut:
 		seen = peek.SeenTimeout
@@ -93,7 +94,7 @@ func Check(ctx context.Context, conn net.Conn) (Result, error) {
 		// The library flattens the read error into a string: the recorder
 		// kept the real one.
 		if seen = peek.Failure(rec.Err()); seen == "" {
-			seen = "error: " + oneLine(err)
+			seen = "error: " + text.OneLine(err.Error())
 		}
 	}
 	return Result{Seen: seen, Detail: "not LDAP: " + seen}, nil
@@ -128,10 +129,6 @@ func found(res *ldap.SearchResult) Result {
 		d += "; LDAP versions " + versions
 	}
 	return Result{OK: true, Fields: f, Detail: d}
-}
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
 var errNotLDAP = errors.New("reply is not a BER SEQUENCE")

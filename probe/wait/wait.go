@@ -447,7 +447,7 @@ func Until(ctx context.Context, first target.Target, opt Options) Result {
 			t := l.t
 			switch {
 			case l.err != nil:
-				return w.end(ServerUnknown, "cannot tell which server process to watch: "+oneLine(l.err))
+				return w.end(ServerUnknown, "cannot tell which server process to watch: "+text.OneLine(l.err.Error()))
 			case t.Server != nil && (restarting == nil || t.Server.PID != restarting.PID):
 				locating = false
 				if restarting != nil {
@@ -597,8 +597,6 @@ func orText(s, def string) string {
 	}
 	return s
 }
-
-func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
 // quickCheck re-checks the refusing ports of a local host. Only one of them,
 // the sentinel, is checked at each tick: the wait is over only when every
