@@ -56,18 +56,11 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 // not by a look before the open. Errors are *fs.PathError wrapping a
 // *NotRegularError, a *TooLargeError, or the system's error.
 func Read(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, st, err := open(path, "read")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: &NotRegularError{Kind: Kind(st.Mode())}}
-	}
 	if st.Size() > limit {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: &TooLargeError{Limit: limit, Size: st.Size()}}
 	}
@@ -85,20 +78,27 @@ func Read(path string, limit int64) ([]byte, error) {
 // blocking, judged by what was opened); the caller reads within its bounds
 // and closes it.
 func Open(path string) (*os.File, error) {
+	f, _, err := open(path, "open")
+	return f, err
+}
+
+// open opens path without blocking and keeps it only when what was opened
+// is a regular file; op names the caller's operation in the error.
+func open(path, op string) (*os.File, fs.FileInfo, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: &NotRegularError{Kind: Kind(st.Mode())}}
+		return nil, nil, &fs.PathError{Op: op, Path: path, Err: &NotRegularError{Kind: Kind(st.Mode())}}
 	}
-	return f, nil
+	return f, st, nil
 }
 
 // Kind names a file that is not a regular one, for people.
