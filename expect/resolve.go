@@ -72,6 +72,9 @@ type resolver struct {
 	vars  vars
 	// node is the API-M node type -Dprofile names, when the profile knows it.
 	node *profNode
+	// offByDefault names the ports that are off by their profile row alone,
+	// with nothing in the configuration deciding so (set by ports).
+	offByDefault map[string]bool
 	// unknownSeen holds the notes noteUnknown has added, so that each is
 	// said once.
 	unknownSeen map[string]bool
@@ -423,6 +426,13 @@ func (r *resolver) ports(off Offset) []Port {
 			d.need, d.cond = Off, fmt.Sprintf("not expected on an API-M %s node: %s", r.node.Name, r.node.Why)
 			d.from = append(d.from, fmt.Sprintf("-Dprofile=%s in %s", r.node.Name, r.in.JavaOpts.Origin))
 			d.unknown = ""
+		}
+		if d.need == "" && pp.Need == Off && len(d.from) == 0 {
+			// Off as the profile has it, nothing in the configuration deciding.
+			if r.offByDefault == nil {
+				r.offByDefault = map[string]bool{}
+			}
+			r.offByDefault[pp.Name] = true
 		}
 		out = append(out, r.makePort(pp, d, off))
 	}

@@ -181,7 +181,7 @@ func (r *resolver) signals(ports []Port) []Signal {
 // signal decides one row. ok false with a reason is a signal the
 // configuration takes away; without one, the product's default.
 func (r *resolver) signal(ps profSignal, ports []Port) (sig Signal, why string, ok bool) {
-	i := slices.IndexFunc(ports, func(p Port) bool { return p.Name == ps.Port && !p.AdHoc })
+	i := slices.IndexFunc(ports, func(p Port) bool { return p.Name == ps.Port })
 	if i < 0 {
 		return sig, "", false // its port does not exist in this version
 	}
@@ -249,7 +249,7 @@ func (r *resolver) signal(ps profSignal, ports []Port) (sig Signal, why string, 
 	}
 
 	if !port.Checked() {
-		if port.Need == Off && port.From == "" && r.offByDefault(port) {
+		if r.offByDefault[port.Name] {
 			return sig, "", false
 		}
 		return sig, fmt.Sprintf("its port %s is not checked: %s", port.Name, port.Skipped()), false
@@ -264,17 +264,6 @@ func (r *resolver) signal(ps profSignal, ports []Port) (sig Signal, why string, 
 		Means: ps.Means, Source: ps.Source, Condition: cond,
 		Need: need, From: strings.Join(from, "; "),
 	}, "", true
-}
-
-// offByDefault reports whether a port is off as its profile row has it,
-// with nothing in the configuration deciding so.
-func (r *resolver) offByDefault(port Port) bool {
-	for _, pp := range r.prof.Ports {
-		if pp.Name == port.Name && applies(pp.Versions, r.ver) {
-			return pp.Need == Off && pp.Condition == port.Condition
-		}
-	}
-	return false
 }
 
 // tomlSetting reads a deployment.toml key where the server reads the file,
