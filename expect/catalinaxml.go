@@ -32,6 +32,7 @@ func ParseCatalinaXML(data []byte, file string) (CatalinaXML, error) {
 			root = root || e.Names[0] == "Server"
 		case e.is("Server", "Service", "Connector") && len(out.Connectors) < maxConnectors:
 			port, _ := e.attr("port")
+			port = port[:min(len(port), maxXMLText)] // bounded as element text is
 			c := Connector{Port: Setting{Value: strings.TrimSpace(port), File: file, Line: e.Line, Key: "<Connector port>"}}
 			for _, name := range []string{"SSLEnabled", "secure"} {
 				if v, ok := e.attr(name); ok && javaBool(v) {

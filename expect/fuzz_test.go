@@ -237,7 +237,7 @@ func FuzzCatalinaXML(f *testing.F) {
 		}
 		for _, k := range c.Connectors {
 			checkSetting(t, data, k.Port)
-			if len(k.Port.Value) > maxXMLText*2 {
+			if len(k.Port.Value) > maxXMLText {
 				t.Errorf("port attribute of %d bytes", len(k.Port.Value))
 			}
 		}
