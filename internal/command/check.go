@@ -31,12 +31,14 @@ func checkCommand(getenv Env) *cli.Command {
 
 func check(c *cli.Context, in *input) error {
 	started := time.Now()
-	req := in.request()
-	opt := in.probeOptions()
 	out := in.format("text", "json", "junit")
 	if v := in.text(targetsFlag); v.Value != "" {
+		// Before the target's and the probe's flags are read: with a
+		// targets file, each given is one problem, said once.
 		return checkTargets(c, in, v.Value, out, started)
 	}
+	req := in.request()
+	opt := in.probeOptions()
 	if in.boolean(allFlag) {
 		if out.quiet || out.kind == "junit" {
 			in.fail("--all writes text or json")
@@ -76,12 +78,16 @@ func checkAll(c *cli.Context, in *input, req target.Request, opt probe.Options, 
 		host.Reports = append(host.Reports, probe.Check(c.Context, t, opt))
 	}
 	host.Conflicts = probe.FindConflicts(host.Reports)
+	w := in.output(c.App.Writer)
 	if out.kind == "json" {
-		err = render.CheckAllJSON(c.App.Writer, host)
+		err = render.CheckAllJSON(w, host)
 	} else {
-		err = render.CheckAllText(c.App.Writer, host, out.style())
+		err = render.CheckAllText(w, host, out.style(w))
 	}
 	if err != nil {
+		return err
+	}
+	if err := closeOutput(w); err != nil {
 		return err
 	}
 	if host.Err() != nil {
@@ -100,5 +106,5 @@ func (f format) writeCheck(w io.Writer, rep probe.Report, started time.Time) err
 	case f.kind == "junit":
 		return render.CheckJUnit(w, rep, render.JUnitOptions{Timestamp: started})
 	}
-	return render.CheckText(w, rep, f.style())
+	return render.CheckText(w, rep, f.style(w))
 }

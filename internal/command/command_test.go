@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/carbonprobe/carbonprobe/expect"
 	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
@@ -217,8 +221,94 @@ func TestCheckJSONOnStdout(t *testing.T) {
 	}
 }
 
-func TestNoColourWithoutATerminal(t *testing.T) {
-	_, stdout, _ := runCLI(t, nil, "ports")
+// openPTY opens a pseudo-terminal and returns its terminal side, and what
+// has been written to it so far.
+func openPTY(t *testing.T) (*os.File, func() string) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatalf("no pseudo-terminal here: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	fd := int(master.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tty, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	// What the terminal gets is read off the master side, or it fills.
+	var mu sync.Mutex
+	var got bytes.Buffer
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			mu.Lock()
+			got.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return tty, func() string {
+		// The line discipline hands the bytes on at once; give the reader a moment.
+		time.Sleep(50 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		out := got.String()
+		got.Reset()
+		return out
+	}
+}
+
+// TestColourOnlyWhereTheReportGoes: colour is decided for the writer the
+// report goes to: on a terminal yes (unless NO_COLOR or TERM=dumb), in an
+// --output file never, whatever stdout is.
+func TestColourOnlyWhereTheReportGoes(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	tty, written := openPTY(t)
+	ports := fmt.Sprint(up.Port)
+	run := func(env map[string]string, args ...string) {
+		t.Helper()
+		getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+		if code := Run(context.Background(), append([]string{"carbonprobe"}, args...), tty, io.Discard, getenv); code != 0 {
+			t.Fatalf("%q: exit %d", args, code)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		colour bool
+	}{
+		{"a terminal", nil, true},
+		{"NO_COLOR", map[string]string{"NO_COLOR": "1"}, false},
+		{"TERM=dumb", map[string]string{"TERM": "dumb"}, false},
+	} {
+		out := filepath.Join(t.TempDir(), "report.txt")
+		// The report in a file: never coloured, though stdout is a terminal.
+		run(tc.env, "check", "--ports", ports, "--output", out)
+		if b, err := os.ReadFile(out); err != nil || strings.Contains(string(b), "\x1b[") || !strings.Contains(string(b), "HEALTHY") {
+			t.Errorf("%s: --output file %q (%v)", tc.name, b, err)
+		}
+		if got := written(); got != "" {
+			t.Errorf("%s: the terminal got %q with --output", tc.name, got)
+		}
+		// The same report on the terminal: as the case says.
+		run(tc.env, "check", "--ports", ports)
+		if got := written(); strings.Contains(got, "\x1b[") != tc.colour || !strings.Contains(got, "HEALTHY") {
+			t.Errorf("%s: the terminal got %q, colour wanted %v", tc.name, got, tc.colour)
+		}
+	}
+	// A buffer is no terminal.
+	_, stdout, _ := runCLI(t, nil, "check", "--ports", ports)
 	if strings.Contains(stdout, "\x1b[") {
 		t.Error("colour codes written to a non-terminal")
 	}
@@ -410,5 +500,49 @@ func TestDidYouMean(t *testing.T) {
 		if code != 3 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "carbonprobe carbonprobe") {
 			t.Errorf("%q: exit %d, stderr %q; want 3 and %q", tc.args, code, stderr, tc.want)
 		}
+	}
+}
+
+// TestOutputTakesTheReport: with --output, check, check --all and
+// check --targets write their report to the file and nothing to stdout; a
+// file already there is replaced whole.
+func TestOutputTakesTheReport(t *testing.T) {
+	up := testnet.Listen(t, "127.0.0.1:0")
+	dir := t.TempDir()
+	targets := filepath.Join(dir, "targets.yaml")
+	if err := os.WriteFile(targets, []byte(fmt.Sprintf("targets:\n  - hosts: [127.0.0.1]\n    ports: \"%d\"\n", up.Port)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"check", []string{"check", "--ports", fmt.Sprint(up.Port)}, "HEALTHY"},
+		{"check --all", []string{"check", "--all", "--format", "json"}, `"carbonprobe/check-all/v1"`},
+		{"check --targets", []string{"check", "--targets", targets}, "1 target"},
+	} {
+		out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
+		if err := os.WriteFile(out, []byte(strings.Repeat("old report\n", 1000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stdout, stderr := runCLI(t, nil, append(tc.args, "--output", out)...)
+		b, err := os.ReadFile(out)
+		if err != nil || !strings.Contains(string(b), tc.want) || strings.Contains(string(b), "old report") || stdout != "" {
+			t.Errorf("%s --output: file %.200q (%v), stdout %q, stderr %q", tc.name, b, err, stdout, stderr)
+		}
+	}
+}
+
+// A probe setting given with --targets is one problem, said once: the
+// file's targets carry their own.
+func TestTargetsRefuseProbeFlagsOnce(t *testing.T) {
+	targets := filepath.Join(t.TempDir(), "targets.yaml")
+	if err := os.WriteFile(targets, []byte("targets:\n  - hosts: [127.0.0.1]\n    ports: \"9\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, map[string]string{"CARBONPROBE_TIMEOUT": "soon"}, "check", "--targets", targets)
+	if lines := strings.Split(strings.TrimSpace(stderr), "\n"); code != 3 || len(lines) != 1 || !strings.Contains(stderr, "$CARBONPROBE_TIMEOUT with --targets") {
+		t.Errorf("exit %d, want 3 and one line:\n%s", code, stderr)
 	}
 }

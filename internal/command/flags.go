@@ -426,13 +426,15 @@ func closeOutput(w io.Writer) error {
 type format struct {
 	kind  string // text, json, junit
 	quiet bool
-	color bool
-	width int // the terminal's columns; 0 when stdout is not a terminal
+	plain bool // NO_COLOR (no-color.org) or TERM=dumb: never colour
 }
 
 // format reads --format (one of kinds) and, where the command has it, --quiet.
 func (in *input) format(kinds ...string) format {
-	out := format{kind: in.choice(formatFlag(kinds...), "a format"), color: in.color(in.c.App.Writer), width: in.width(in.c.App.Writer)}
+	out := format{kind: in.choice(formatFlag(kinds...), "a format")}
+	nocolor, _ := in.getenv("NO_COLOR")
+	termName, _ := in.getenv("TERM")
+	out.plain = nocolor != "" || termName == "dumb"
 	if in.has(quietFlag.name) {
 		out.quiet = in.boolean(quietFlag)
 		if v := in.text(formatFlag()); out.quiet && v.Origin != "" && v.Value != "text" {
@@ -442,31 +444,26 @@ func (in *input) format(kinds ...string) format {
 	return out
 }
 
-// color is on only for a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb.
-func (in *input) color(w io.Writer) bool {
-	if v, ok := in.getenv("NO_COLOR"); ok && v != "" {
-		return false
-	}
-	if v, _ := in.getenv("TERM"); v == "dumb" {
-		return false
-	}
-	file, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(file.Fd()))
+// style is how text goes to w, the writer the report is written to (a
+// --output file or stderr is not stdout): colour only on a terminal, and
+// the terminal's width for narrow tables.
+func (f format) style(w io.Writer) render.Style {
+	cols, tty := terminalOf(w)
+	return render.Style{Color: tty && !f.plain, Width: cols}
 }
 
-func (f format) style() render.Style { return render.Style{Color: f.color, Width: f.width} }
-
-// width is the terminal's width in columns, 0 when w is not a terminal.
-func (in *input) width(w io.Writer) int {
+// terminalOf says whether w is a terminal, and its width in columns (0
+// when it reports none).
+func terminalOf(w io.Writer) (cols int, tty bool) {
 	file, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(file.Fd())) {
-		return 0
+		return 0, false
 	}
 	cols, _, err := term.GetSize(int(file.Fd()))
 	if err != nil {
-		return 0
+		return 0, true
 	}
-	return cols
+	return cols, true
 }
 
 // terminal: a progress bar redraws in place, which only a terminal shows as
@@ -475,12 +472,8 @@ func (in *input) terminal(w io.Writer) bool {
 	if v, _ := in.getenv("TERM"); v == "dumb" {
 		return false
 	}
-	file, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(file.Fd())) {
-		return false
-	}
-	cols, _, err := term.GetSize(int(file.Fd()))
-	return err == nil && cols > 0
+	cols, _ := terminalOf(w)
+	return cols > 0
 }
 
 // progress reads --progress for wait.

@@ -53,7 +53,7 @@ func jmxCommand(getenv Env) *cli.Command {
 			if out.kind == "json" {
 				err = render.JMXJSON(c.App.Writer, rep, why)
 			} else {
-				err = render.JMXText(c.App.Writer, rep, why, out.style())
+				err = render.JMXText(c.App.Writer, rep, why, out.style(c.App.Writer))
 			}
 			if err != nil {
 				return err

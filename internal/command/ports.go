@@ -27,7 +27,7 @@ func portsCommand(getenv Env) *cli.Command {
 			if out.kind == "json" {
 				return render.PortsJSON(c.App.Writer, t)
 			}
-			return render.PortsText(c.App.Writer, t, out.style())
+			return render.PortsText(c.App.Writer, t, out.style(c.App.Writer))
 		},
 	}
 }

@@ -39,7 +39,7 @@ func checkTargets(c *cli.Context, in *input, path string, out format, started ti
 	case "junit":
 		err = render.FleetJUnit(w, rep, render.JUnitOptions{Timestamp: started})
 	default:
-		err = render.FleetText(w, rep, out.style())
+		err = render.FleetText(w, rep, out.style(w))
 	}
 	if err != nil {
 		return err

@@ -166,7 +166,7 @@ func (f format) writeWait(w io.Writer, res wait.Result, started time.Time) error
 	case f.kind == "junit":
 		return wait.WriteJUnit(w, res, started)
 	}
-	return wait.WriteText(w, res, f.style())
+	return wait.WriteText(w, res, f.style(w))
 }
 
 // commandExit carries the exit code of the command that wait ran after --.
