@@ -31,14 +31,15 @@ func checkCommand(getenv Env) *cli.Command {
 
 func check(c *cli.Context, in *input) error {
 	started := time.Now()
-	out := in.format("text", "json", "junit")
+	kinds := []string{"text", "json", "junit"}
 	if v := in.text(targetsFlag); v.Value != "" {
 		// Before the target's and the probe's flags are read: with a
 		// targets file, each given is one problem, said once.
-		return checkTargets(c, in, v.Value, out, started)
+		return checkTargets(c, in, v.Value, in.format(kinds...), started)
 	}
 	req := in.request()
 	opt := in.probeOptions()
+	out := in.format(kinds...)
 	if in.boolean(allFlag) {
 		if out.quiet || out.kind == "junit" {
 			in.fail("--all writes text or json")
