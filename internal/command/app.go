@@ -90,7 +90,11 @@ func New(stdout, stderr io.Writer, getenv Env) *cli.App {
 		OnUsageError:   onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usageError{fmt.Errorf("unknown command %s%s (see carbonprobe --help)", short(c.Args().First()), didYouMean(c.Args().First(), commandNames(c.App)))}
+				hint := ""
+				if best := closest(c.Args().First(), commandNames(c.App)); best != "" {
+					hint = "; did you mean " + best + "?"
+				}
+				return usageError{fmt.Errorf("unknown command %s%s (see carbonprobe --help)", short(c.Args().First()), hint)}
 			}
 			_ = cli.ShowAppHelp(c)
 			return usageError{errors.New("no command given")}
@@ -119,20 +123,21 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 	}
 	hint := ""
 	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+		// Bare names: a shared "--" would count as a shared prefix.
 		var names []string
 		for _, f := range flags {
-			for _, n := range f.Names() {
-				names = append(names, "--"+n)
-			}
+			names = append(names, f.Names()...)
 		}
-		hint = didYouMean("--"+strings.TrimLeft(name, "-"), names)
+		if best := closest(strings.TrimLeft(name, "-"), names); best != "" {
+			hint = "; did you mean --" + best + "?"
+		}
 	}
 	return usageError{fmt.Errorf("%w%s (see %s)", err, hint, help)}
 }
 
-// didYouMean names the one of names closest to what was typed, when one is
-// close enough to be what was meant ("; did you mean check?"), else "".
-func didYouMean(typed string, names []string) string {
+// closest is the one of names closest to what was typed, when one is close
+// enough to be what was meant, else "".
+func closest(typed string, names []string) string {
 	best, score := "", 0.0
 	for _, n := range names {
 		if s := smetrics.JaroWinkler(typed, n, 0.7, 4); s > score {
@@ -142,7 +147,7 @@ func didYouMean(typed string, names []string) string {
 	if score < 0.8 {
 		return ""
 	}
-	return "; did you mean " + best + "?"
+	return best
 }
 
 func commandNames(app *cli.App) []string {

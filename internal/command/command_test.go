@@ -495,6 +495,9 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"check", "--offest", "3"}, "flag provided but not defined: -offest; did you mean --offset? (see carbonprobe check --help)"},
 		{[]string{"--bogus"}, "flag provided but not defined: -bogus (see carbonprobe --help)"},
 		{[]string{"xyzzy"}, `unknown command "xyzzy" (see carbonprobe --help)`},
+		// No suggestion for a flag that shares only the dashes and a letter.
+		{[]string{"check", "--color"}, "flag provided but not defined: -color (see carbonprobe check --help)"},
+		{[]string{"jmx", "--quiet"}, "flag provided but not defined: -quiet (see carbonprobe jmx --help)"},
 	} {
 		code, _, stderr := runCLI(t, nil, tc.args...)
 		if code != 3 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "carbonprobe carbonprobe") {
@@ -544,5 +547,14 @@ func TestTargetsRefuseProbeFlagsOnce(t *testing.T) {
 	code, _, stderr := runCLI(t, map[string]string{"CARBONPROBE_TIMEOUT": "soon"}, "check", "--targets", targets)
 	if lines := strings.Split(strings.TrimSpace(stderr), "\n"); code != 3 || len(lines) != 1 || !strings.Contains(stderr, "$CARBONPROBE_TIMEOUT with --targets") {
 		t.Errorf("exit %d, want 3 and one line:\n%s", code, stderr)
+	}
+}
+
+// A target that cannot be resolved is the one problem jmx names: no line
+// about a registry port of a profile it never found.
+func TestJMXUnknownProfileOneProblem(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "jmx", "--profile", "esb")
+	if code != 3 || strings.Contains(stderr, "RMI registry port") || !strings.Contains(stderr, `unknown profile "esb"`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

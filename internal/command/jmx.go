@@ -32,7 +32,7 @@ func jmxCommand(getenv Env) *cli.Command {
 					registry = &t.Spec.Ports[i]
 				}
 			}
-			if in.errs == nil && registry == nil {
+			if in.err() == nil && registry == nil {
 				in.fail("profile %s has no RMI registry port: name one with --ports N=rmi-registry", t.Spec.Profile)
 			}
 			if err := in.err(); err != nil {
