@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carbonprobe/carbonprobe/internal/text"
 	"github.com/carbonprobe/carbonprobe/probe/procs"
 )
 
@@ -222,7 +223,7 @@ func byCmdline(re *regexp.Regexp, origin string, self int) (finding, error) {
 	pick = dropForks(pick, func(m match) (int, string) { return m.pid, strings.Join(m.args, "\x00") })
 	switch len(pick) {
 	case 0:
-		return finding{missing: fmt.Sprintf("%s %q: no command line matches", origin, re.String())}, nil
+		return finding{missing: fmt.Sprintf("%s %s: no command line matches", origin, text.Quote(re.String()))}, nil
 	case 1:
 		m := pick[0]
 		if m.carbon != nil {
@@ -234,7 +235,7 @@ func byCmdline(re *regexp.Regexp, origin string, self int) (finding, error) {
 	for i, m := range pick {
 		lines[i] = fmt.Sprintf("pid %d: %s", m.pid, shortCmd(m.args))
 	}
-	return finding{}, &AmbiguousError{fmt.Sprintf("%s %q matches %d processes, expected one: %s", origin, re.String(), len(pick), strings.Join(lines, "; "))}
+	return finding{}, &AmbiguousError{fmt.Sprintf("%s %s matches %d processes, expected one: %s", origin, text.Quote(re.String()), len(pick), strings.Join(lines, "; "))}
 }
 
 // dropForks leaves out a process whose parent matched with the same command
@@ -318,15 +319,14 @@ func samePath(a, b string) bool {
 	return errA == nil && errB == nil && ra == rb
 }
 
+// shortCmd is another process's command line for a report: text carbonprobe
+// did not write, escaped and cut as a peer's is.
 func shortCmd(args []string) string {
 	s := strings.Join(args, " ")
 	if s == "" {
 		return "no command line: a kernel thread or a zombie"
 	}
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
+	return text.Cut(s, 120)
 }
 
 // unwrapPath drops the path from an *fs.PathError: the caller names it already.

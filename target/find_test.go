@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -182,5 +183,17 @@ func TestAFIFOAsThePidFileCannotHang(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a FIFO pid file hung the lookup")
+	}
+}
+
+// Another process's command line is text carbonprobe did not write: escaped
+// and cut in a report, a long --pid or --cmd-match value quoted short.
+func TestOtherTextQuotedShort(t *testing.T) {
+	if got := shortCmd([]string{"java", "\x1b[31mred", strings.Repeat("x", 300)}); strings.Contains(got, "\x1b") || len(got) > 160 {
+		t.Errorf("shortCmd = %q", got)
+	}
+	_, err := Resolve(context.Background(), Request{PID: Value{Value: strings.Repeat("9", 3000), Origin: "flag --pid"}})
+	if err == nil || len(err.Error()) > 300 {
+		t.Errorf("a 3,000-byte --pid: %d bytes of error", len(err.Error()))
 	}
 }

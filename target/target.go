@@ -100,16 +100,16 @@ func (r Request) selector() (selector, error) {
 	if t := r.PID; t.Value != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(t.Value))
 		if err != nil || n < 1 {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %q is not a process id", t.Origin, t.Value))
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s is not a process id", t.Origin, text.Quote(t.Value)))
 		}
 		s.pid, s.named = n, fmt.Sprintf("%s %d", t.Origin, n)
 	}
 	if t := r.CmdMatch; t.Value != "" {
 		re, err := regexp.Compile(t.Value)
 		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %q is not a regular expression: %v", t.Origin, t.Value, err))
+			errs = multierror.Append(errs, fmt.Errorf("%s: %s is not a regular expression: %v", t.Origin, text.Quote(t.Value), err))
 		}
-		s.re, s.named = re, fmt.Sprintf("%s %q", t.Origin, t.Value)
+		s.re, s.named = re, fmt.Sprintf("%s %s", t.Origin, text.Quote(t.Value))
 	}
 	if r.PID.Value != "" && r.CmdMatch.Value != "" {
 		errs = multierror.Append(errs, fmt.Errorf("%s and %s both name the server: give one", r.PID.Origin, r.CmdMatch.Origin))
