@@ -121,11 +121,7 @@ func TestByHomeStalePidFile(t *testing.T) {
 		}
 	})
 	t.Run("pid reused by another program", func(t *testing.T) {
-		sleep := exec.Command("sleep", "60")
-		if err := sleep.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sleep.Process.Kill(); sleep.Wait() })
+		sleep := procstest.Program(t, "sleep", "60")
 		home := t.TempDir()
 		writePidFile(t, home, sleep.Process.Pid)
 		_, err := fromHome(t, home)

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
+	"github.com/carbonprobe/carbonprobe/probe/procs/procstest"
 )
 
 // latePort reserves a loopback port (bound, not listening: it refuses) and
@@ -171,11 +172,7 @@ func TestWaitServerExitFailsAtOnce(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("<Server><Ports><Offset>0</Offset></Ports></Server>\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := exec.Command("sleep", "60")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	srv := procstest.Program(t, "sleep", "60")
 	time.AfterFunc(300*time.Millisecond, func() { srv.Process.Kill() })
 	start := time.Now()
 	code, stdout, stderr := runCLI(t, nil, "wait", "--profile", "none", "--ports", fmt.Sprint(down), "--timeout", "1m", "--pid", strconv.Itoa(srv.Process.Pid),

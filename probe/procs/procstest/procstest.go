@@ -236,3 +236,24 @@ func serve(raw string) error {
 	io.Copy(io.Discard, os.Stdin)
 	return nil
 }
+
+// Program starts name with args, as another program on the host, and
+// returns once /proc shows its command line: right after the fork, the
+// child still has the test binary's, or none.
+func Program(t testing.TB, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	want := strings.Join(append([]string{name}, args...), " ")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if got, _, err := procs.Cmdline(cmd.Process.Pid); err == nil && strings.Join(got, " ") == want {
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: /proc shows no command line %q after 5s", name, want)
+		}
+	}
+}
