@@ -5,11 +5,15 @@ package command
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 )
 
 const exeSuffix = ".exe"
+
+// runnable: a regular file (Windows has no execute bits; the .exe says it).
+func runnable(st fs.FileInfo) bool { return st.Mode().IsRegular() }
 
 // replaceWith runs path with this process's arguments and descriptors, and
 // passes its exit code through (Windows has no exec).

@@ -194,11 +194,12 @@ func (in *input) has(name string) bool { return in.flag(name) != nil }
 // variable, or the default (origin ""). A flag the command does not take
 // reads as unset, whatever the environment holds.
 func (in *input) text(f flag) target.Value {
-	if v, ok := in.read[f.name]; ok {
+	// By variable: wait's --timeout and check's are one name, two variables.
+	if v, ok := in.read[f.env]; ok {
 		return v
 	}
 	v := in.lookup(f)
-	in.read[f.name] = v
+	in.read[f.env] = v
 	return v
 }
 

@@ -193,7 +193,7 @@ func execExporter(c *cli.Context, getenv Env) error {
 			self = real
 		}
 		cand := filepath.Join(filepath.Dir(self), exporter.Binary+exeSuffix)
-		if st, err := os.Stat(cand); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		if st, err := os.Stat(cand); err == nil && runnable(st) {
 			return replaceWith(cand, args)
 		}
 		tried = append(tried, "beside "+self)
