@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"runtime"
 	"slices"
@@ -168,7 +169,13 @@ func Resolve(ctx context.Context, req Request) (Target, error) {
 	}
 
 	var f finding
-	switch addrs, local := Locality(ctx, t.Host, 2*time.Second); {
+	var addrs []netip.Addr
+	local := false
+	if runtime.GOOS == "linux" {
+		// Off Linux nothing is looked up: no name lookup for nothing.
+		addrs, local = Locality(ctx, t.Host, 2*time.Second)
+	}
+	switch {
 	case runtime.GOOS != "linux":
 		t.Skipped = "process and socket discovery needs Linux's /proc; checked by dialling only"
 	case !local:

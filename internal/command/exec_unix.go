@@ -16,8 +16,7 @@ func runnable(st fs.FileInfo) bool { return st.Mode().IsRegular() && st.Mode()&0
 
 // replaceWith executes path in this process's place: same pid (PID 1 in a
 // container stays PID 1), same descriptors, the same environment with
-// execMark added. It returns
-// only when the exec failed.
+// execMark added. It returns only when the exec failed.
 func replaceWith(path string, args []string) error {
 	argv := append([]string{path}, args[min(1, len(args)):]...)
 	if err := syscall.Exec(path, argv, append(os.Environ(), execMark+"="+path)); err != nil {
