@@ -38,7 +38,7 @@ func check(c *cli.Context, in *input) error {
 		return checkTargets(c, in, v.Value, in.format(kinds...), started)
 	}
 	req := in.request()
-	opt := in.probeOptions()
+	opt := in.probeOptions(timeoutFlag)
 	out := in.format(kinds...)
 	if in.boolean(allFlag) {
 		if out.quiet || out.kind == "junit" {

@@ -357,21 +357,25 @@ func (in *input) request() target.Request {
 }
 
 // probeOptions reads how to probe.
-func (in *input) probeOptions() probe.Options {
-	timeout := in.duration(timeoutFlag, time.Hour, false)
-	deadline := timeout + time.Second
-	if v := in.text(deadlineFlag); v.Origin != "" {
-		deadline = in.duration(deadlineFlag, 24*time.Hour, false)
-	}
-	return probe.Options{
-		Timeout:      timeout,
-		Deadline:     deadline,
+// probeOptions reads how to probe, timeout being the command's per-port
+// deadline (check's --timeout, wait's --dial-timeout); --deadline and
+// --strict-extras where the command takes them.
+func (in *input) probeOptions(timeoutFlag flag) probe.Options {
+	opt := probe.Options{
+		Timeout:      in.duration(timeoutFlag, time.Hour, false),
 		Concurrency:  in.number(concurrencyFlag, 1, 4096),
 		NoVerify:     in.boolean(noVerifyFlag),
 		CertWarn:     in.duration(certWarnFlag, 10*365*24*time.Hour, false),
 		Realm:        in.text(realmFlag).Value,
 		StrictExtras: in.boolean(strictExtrasFlag),
 	}
+	if in.has(deadlineFlag.name) {
+		opt.Deadline = opt.Timeout + time.Second
+		if v := in.text(deadlineFlag); v.Origin != "" {
+			opt.Deadline = in.duration(deadlineFlag, 24*time.Hour, false)
+		}
+	}
+	return opt
 }
 
 // output is where the report goes: --output's file, else w.

@@ -130,13 +130,7 @@ func commandArgs(c *cli.Context) ([]string, error) {
 
 func (in *input) waitOptions() wait.Options {
 	opt := wait.Options{
-		Probe: probe.Options{
-			Timeout:     in.duration(dialTimeoutFlag, time.Hour, false),
-			Concurrency: in.number(concurrencyFlag, 1, 4096),
-			NoVerify:    in.boolean(noVerifyFlag),
-			CertWarn:    in.duration(certWarnFlag, 10*365*24*time.Hour, false),
-			Realm:       in.text(realmFlag).Value,
-		},
+		Probe:        in.probeOptions(dialTimeoutFlag),
 		Timeout:      in.duration(waitTimeoutFlag, 30*24*time.Hour, false),
 		Interval:     in.duration(intervalFlag, time.Minute, false),
 		Backoff:      in.duration(backoffFlag, time.Hour, false),
