@@ -40,8 +40,8 @@ func ResolveAll(ctx context.Context, req Request) (targets []Target, notes []str
 	if err != nil {
 		return nil, []string{"could not list this host's processes: " + text.OneLine(err.Error())}, nil
 	}
-	if len(unread) > 0 {
-		notes = append(notes, fmt.Sprintf("%d processes could not be read (%s)", len(unread), unread[0]))
+	if n := unreadNote(unread); n != "" {
+		notes = append(notes, n)
 	}
 	for _, s := range servers {
 		if s.PID == req.Self {

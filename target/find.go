@@ -269,8 +269,8 @@ func scan(offset *int, self int) (finding, error) {
 		return finding{}, err
 	}
 	var f finding
-	if len(unread) > 0 {
-		f.notes = append(f.notes, fmt.Sprintf("%d processes could not be read (%s)", len(unread), unread[0]))
+	if n := unreadNote(unread); n != "" {
+		f.notes = append(f.notes, n)
 	}
 	servers := all[:0:0]
 	for _, c := range all {
@@ -317,6 +317,15 @@ func samePath(a, b string) bool {
 	ra, errA := filepath.EvalSymlinks(a)
 	rb, errB := filepath.EvalSymlinks(b)
 	return errA == nil && errB == nil && ra == rb
+}
+
+// unreadNote says how many processes a scan could not read, and the
+// first's reason; "" when it read them all.
+func unreadNote(unread []string) string {
+	if len(unread) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d processes could not be read (%s)", len(unread), unread[0])
 }
 
 // shortCmd is another process's command line for a report: text carbonprobe
