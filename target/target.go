@@ -2,8 +2,9 @@
 // about: its process (when it runs on this host), its product, and the port
 // offset and ports it should have, with where each answer came from.
 //
-// The precedence is written here and nowhere else: a flag, then that flag's
-// environment variable (both arrive in the Request with their origin), then
+// The precedence is written here: a flag, then that flag's environment
+// variable (which of the two is the command's reader's to say, or the
+// targets file's; both arrive in the Request with their origin), then
 // the running server (its command line: -DportOffset on either side of the
 // main class, -Dcarbon.home, -Dprofile; its home's files), then $JAVA_OPTS,
 // then the home's files, then the profile's default. Where two sources
@@ -45,8 +46,10 @@ type Request struct {
 	// Given by a flag or its variable: these beat the running server.
 	Profile, Offset, CarbonHome, Runtime, Expect, Ports Value
 	JavaOpts                                            Value // Java options that may hold -DportOffset=N
-	// EnvJavaOpts is $JAVA_OPTS: read only when no server is found, since
-	// the running server's own command line says what it was started with.
+	// EnvJavaOpts is $JAVA_OPTS: read only when no Carbon server's command
+	// line is known (none found, or the process found is not a Carbon
+	// server, or its command line cannot be read), since a running server's
+	// own command line says what it was started with.
 	EnvJavaOpts Value
 	PID         Value // the server's process id
 	CmdMatch    Value // a regular expression over command lines: the one process it matches

@@ -48,7 +48,7 @@ type flag struct {
 var (
 	profileFlag    = flag{name: "profile", env: "CARBONPROBE_PROFILE"}
 	offsetFlag     = flag{name: "offset", env: "CARBONPROBE_OFFSET", usage: "port offset the server runs with (beats -DportOffset, deployment.toml and carbon.xml)"}
-	javaOptsFlag   = flag{name: "java-opts", env: "CARBONPROBE_JAVA_OPTS", usage: "Java options or a command line to read -DportOffset=N and other -D options from (beats the running server's; $JAVA_OPTS is read only when no server is found)"}
+	javaOptsFlag   = flag{name: "java-opts", env: "CARBONPROBE_JAVA_OPTS", usage: "Java options or a command line to read -DportOffset=N and other -D options from (beats the running server's; $JAVA_OPTS is read only when no server's command line is known)"}
 	carbonHomeFlag = flag{name: "carbon-home", env: "CARBON_HOME", usage: "the server's home directory: its product, version and configuration files decide the ports", takes: "dir"}
 	runtimeFlag    = flag{name: "runtime", env: "CARBONPROBE_RUNTIME"}
 	expectFlag     = flag{name: "expect", env: "CARBONPROBE_EXPECT", usage: "a TOML or YAML file of extra ports to expect (docs/expect.md)", takes: "file"}

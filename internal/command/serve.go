@@ -48,11 +48,11 @@ func serveCommand(getenv Env) *cli.Command {
 			"3 bad usage or configuration (a targets file's problems, each with its file and line).",
 		Flags:  cliFlags(targetsFlag, listenFlag, webConfigFlag, allowAnyFlag, dialBudgetFlag, minIntervalFlag, checkConfigFlag, healthcheckFlag),
 		Before: noArgs,
-		Action: func(c *cli.Context) error { return serveAction(c, newInput(c, getenv), getenv) },
+		Action: func(c *cli.Context) error { return serveAction(c, newInput(c, getenv)) },
 	}
 }
 
-func serveAction(c *cli.Context, in *input, getenv Env) error {
+func serveAction(c *cli.Context, in *input) error {
 	cfg := exporter.Config{
 		TargetsFile:    in.text(targetsFlag).Value,
 		Listen:         in.listen(),
@@ -60,7 +60,7 @@ func serveAction(c *cli.Context, in *input, getenv Env) error {
 		AllowAnyTarget: in.boolean(allowAnyFlag),
 		DialBudget:     in.number(dialBudgetFlag, 1, 65536),
 		MinInterval:    in.duration(minIntervalFlag, time.Hour, true),
-		Getenv:         getenv,
+		Getenv:         in.getenv,
 		LogTo:          c.App.ErrWriter,
 	}
 	checkConfig, healthcheck := in.boolean(checkConfigFlag), in.boolean(healthcheckFlag)
@@ -77,7 +77,7 @@ func serveAction(c *cli.Context, in *input, getenv Env) error {
 	case exporter.Impl == nil:
 		// carbonprobe proper: the exporter is carbonprobe-serve, which
 		// reads the same command line again.
-		return execExporter(c, getenv)
+		return execExporter(c, in.getenv)
 	case checkConfig:
 		return checkConfigAction(c.App.Writer, cfg)
 	}
@@ -180,7 +180,7 @@ const execMark = "CARBONPROBE_SERVE_EXEC"
 // execExporter runs carbonprobe-serve in this process's place with the same
 // command line: beside this binary (the release archive and the image ship
 // both), else on $PATH.
-func execExporter(c *cli.Context, getenv Env) error {
+func execExporter(c *cli.Context, getenv func(string) (string, bool)) error {
 	args, _ := c.App.Metadata[argsKey].([]string)
 	// A binary named carbonprobe-serve that holds no exporter (a copy of
 	// carbonprobe) would run itself again and again.
