@@ -61,6 +61,10 @@ type Options struct {
 	// Deadline bounds the whole check; dials still running then are cut
 	// short, and their results say so. 0: no bound beyond each port's.
 	Deadline time.Duration
+	// PortsOnly asks for the ports' own results and holders only: no
+	// readiness or liveness endpoint, no log line, no random ports. wait
+	// dials a port at a time this way, and asks the rest in its whole check.
+	PortsOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -211,10 +215,14 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 		rep.Notes = append(rep.Notes, n)
 	}
 	if t.Looked {
-		owners(ctx, &rep)
+		owners(ctx, &rep, !opt.PortsOnly)
 	}
 	if quick || t.Local {
 		stalled(ctx, &rep)
+	}
+	if opt.PortsOnly {
+		rep.Elapsed = time.Since(start)
+		return rep
 	}
 	if len(spec.Signals) > 0 && !opt.NoVerify {
 		// --no-verify only dials: no HTTP request, the readiness ones neither.

@@ -31,7 +31,7 @@ type Extra struct {
 
 // owners looks up who holds each fixed port and which random ports the
 // server has, filling the report. It reads the local socket table only.
-func owners(ctx context.Context, rep *Report) {
+func owners(ctx context.Context, rep *Report, withExtras bool) {
 	host, srv := rep.Target.Host, rep.Target.Server
 	keys := map[string]bool{}
 	var ports []uint16
@@ -106,7 +106,9 @@ func owners(ctx context.Context, rep *Report) {
 		}
 		return
 	}
-	extras(ctx, rep, srv, keys)
+	if withExtras {
+		extras(ctx, rep, srv, keys)
+	}
 }
 
 // mixedOwners flags fixed ports held by different processes when no server

@@ -638,7 +638,9 @@ func (w *waiter) quickCheck(now time.Time) {
 func (w *waiter) dial(ctx context.Context, one target.Target, gen, i int, p expect.Port) dialDone {
 	one.Spec.Ports = []expect.Port{p}
 	one.Looked = one.Looked && one.Server != nil
-	rep := probe.Check(ctx, one, w.opt.Probe)
+	opt := w.opt.Probe
+	opt.PortsOnly = true // the signals, the log and the random ports are the whole check's
+	rep := probe.Check(ctx, one, opt)
 	d := dialDone{gen: gen, i: i, res: rep.Results[0]}
 	err := rep.PortErr(d.res)
 	if rep.HostErr != "" {
