@@ -436,7 +436,7 @@ func newCutter(ctx context.Context, ports []expect.Port) *cutter {
 	c := &cutter{whole: ctx}
 	c.optional, c.cancel = context.WithCancel(ctx)
 	for _, p := range ports {
-		if p.Need == expect.Required {
+		if p.Need == expect.Required && p.Checked() { // a port not dialled never settles
 			c.left.Add(1)
 		}
 	}

@@ -210,6 +210,15 @@ func TestSilentOptionalPortDoesNotHoldTheCheck(t *testing.T) {
 	if !rep.Healthy() {
 		t.Errorf("unhealthy: %v", rep.Err())
 	}
+	// A required port whose number cannot be known is never dialled, so
+	// never settles: it must not keep the grace from starting.
+	unknown := expect.Port{Name: "passthrough-http", Proto: expect.TCP, Role: expect.RoleTCP, Need: expect.Required, Unknown: "$env{HTTP_PORT} is not set"}
+	tg.Spec.Ports = append(tg.Spec.Ports, unknown)
+	start = time.Now()
+	Check(context.Background(), tg, Options{Timeout: 5 * time.Second})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("with an unknown required port: took %s: the optional port held the check", took)
+	}
 }
 
 // TestDeadlineBoundsTheWholeCheck: with more silent ports than dials at
