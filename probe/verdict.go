@@ -16,14 +16,8 @@ func (r Report) Err() error {
 	if r.HostErr != "" {
 		return multierror.Append(errs, fmt.Errorf("%s: nothing was checked", r.HostErr))
 	}
-	if r.Target.Missing != "" {
-		errs = multierror.Append(errs, errors.New(r.Target.Missing))
-	}
-	if r.StrictExtras {
-		for _, x := range r.Extras {
-			errs = multierror.Append(errs, fmt.Errorf("random port %s %s (%s): --strict-extras allows the fixed ports only",
-				x.Socket.Proto, x.Socket.Local, x.What))
-		}
+	for _, err := range r.ServerErrs() {
+		errs = multierror.Append(errs, err)
 	}
 	for _, res := range r.Results {
 		if err := r.PortErr(res); err != nil {
@@ -40,6 +34,22 @@ func (r Report) Err() error {
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// ServerErrs are the verdict's problems that belong to no port or signal:
+// the named server not running, random ports under --strict-extras.
+func (r Report) ServerErrs() []error {
+	var out []error
+	if r.Target.Missing != "" {
+		out = append(out, errors.New(r.Target.Missing))
+	}
+	if r.StrictExtras {
+		for _, x := range r.Extras {
+			out = append(out, fmt.Errorf("random port %s %s (%s): --strict-extras allows the fixed ports only",
+				x.Socket.Proto, x.Socket.Local, x.What))
+		}
+	}
+	return out
 }
 
 // PortErr is the verdict's problem with one result of the report, nil when

@@ -111,6 +111,10 @@ func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
 		suite.Cases = append(suite.Cases, junitCase{Name: "host " + rep.Target.Host + " resolves", Classname: class, Time: seconds(0),
 			Error: &junitMessage{Message: rep.HostErr, Type: "host", Text: rep.HostErr + ": nothing was checked"}})
 	}
+	for _, err := range rep.ServerErrs() {
+		suite.Cases = append(suite.Cases, junitCase{Name: "the server", Classname: class, Time: seconds(0),
+			Failure: &junitMessage{Message: err.Error(), Type: "server", Text: err.Error()}})
+	}
 	for _, r := range rep.Results {
 		suite.Cases = append(suite.Cases, portCase(rep, r, class))
 	}

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/xml"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carbonprobe/carbonprobe/probe"
+	"github.com/carbonprobe/carbonprobe/probe/sockets"
 )
 
 var junitStart = time.Date(2026, 11, 25, 18, 30, 5, 0, time.UTC)
@@ -185,5 +187,29 @@ func validateJUnit(t *testing.T, doc []byte) {
 	requireXmllint(t)
 	if out, err := xmllint(t, doc); err != nil {
 		t.Errorf("not valid against testdata/junit/junit.xsd: %v\n%s\n%s", err, out, doc)
+	}
+}
+
+// TestCheckJUnitServerProblems: a problem of no port (the named server not
+// running, a random port under --strict-extras) is a failed case too, so
+// that the JUnit result agrees with the exit code.
+func TestCheckJUnitServerProblems(t *testing.T) {
+	rep := report(t, spec(t, "carbon", "2", ""), nil)
+	rep.Target.Missing = "the server named by flag --pid 4242 is not running"
+	rep.StrictExtras = true
+	rep.Extras = []probe.Extra{{Extra: sockets.Extra{Socket: sockets.Socket{Proto: "tcp", Local: netip.MustParseAddrPort("0.0.0.0:44685")}, What: "JDK local JMX connector"}}}
+	if rep.Healthy() {
+		t.Fatal("the report is healthy")
+	}
+	var b bytes.Buffer
+	if err := CheckJUnit(&b, rep, JUnitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	validateJUnit(t, b.Bytes())
+	out := b.String()
+	for _, want := range []string{`failures="2"`, "is not running", "--strict-extras allows the fixed ports only"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("JUnit lacks %q:\n%s", want, out)
+		}
 	}
 }
