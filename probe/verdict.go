@@ -109,6 +109,21 @@ func (res Result) Up() bool {
 	return false
 }
 
+// RequiredUp counts the required ports the check dialled, and those of
+// them up: the "n of m required ports up" of every report. A port whose
+// number is unknown is not dialled and not counted.
+func (r Report) RequiredUp() (up, of int) {
+	for _, res := range r.Results {
+		if res.Port.Need == expect.Required && res.Port.Checked() {
+			of++
+			if res.Up() {
+				up++
+			}
+		}
+	}
+	return up, of
+}
+
 // Warnings are things a person should know that do not make the check fail.
 func (r Report) Warnings() []string {
 	var out []string

@@ -36,20 +36,11 @@ func QuietLine(rep probe.Report, notes ...string) string {
 	if rep.HostErr != "" {
 		b.WriteString(rep.HostErr + ": nothing was checked")
 	} else {
-		var required, up int
+		up, required := rep.RequiredUp()
 		var unconfirmed []string
 		for _, r := range rep.Results {
-			if r.Port.Need != expect.Required {
-				continue
-			}
-			required++
-			switch {
-			case !portOK(rep, r):
-			case r.State == probe.Silent:
-				up++
+			if r.Port.Need == expect.Required && r.State == probe.Silent && r.Up() {
 				unconfirmed = append(unconfirmed, r.Port.Label())
-			default:
-				up++
 			}
 		}
 		fmt.Fprintf(&b, "%s, %d/%d required ports up", quietSubject(rep.Target.Spec), up, required)

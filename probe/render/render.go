@@ -258,15 +258,7 @@ func writeSignals(ew *errWriter, rep probe.Report, st Style) {
 }
 
 func writeVerdict(ew *errWriter, rep probe.Report, st Style) {
-	var required, up int
-	for _, r := range rep.Results {
-		if r.Port.Need == expect.Required {
-			required++
-			if r.Up() {
-				up++
-			}
-		}
-	}
+	up, required := rep.RequiredUp()
 	elapsed := formatDuration(rep.Elapsed)
 	if err := rep.Err(); err != nil {
 		lines := text.Lines(err)

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -203,5 +204,26 @@ func TestNarrowTerminalTable(t *testing.T) {
 	}
 	if !strings.Contains(narrow.String(), "\n    ") {
 		t.Errorf("no detail under its row:\n%s", narrow.String())
+	}
+}
+
+// TestRequiredCountsAgree: the text verdict and the quiet line count the
+// same required ports; one whose number cannot be known is in neither.
+func TestRequiredCountsAgree(t *testing.T) {
+	sp := spec(t, "carbon", "2", "")
+	sp.Ports[0].Unknown = "$env{HTTPS_PORT} is not set"
+	rep := report(t, sp, nil)
+	rep.Results[0].State, rep.Results[0].Detail = probe.Skipped, sp.Ports[0].Skipped()
+	up, of := rep.RequiredUp()
+	var text bytes.Buffer
+	if err := CheckText(&text, rep, Style{}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d of %d required ports up", up, of)
+	if !strings.Contains(text.String(), want) || up != of {
+		t.Errorf("text lacks %q:\n%s", want, text.String())
+	}
+	if q := QuietLine(rep); !strings.Contains(q, fmt.Sprintf("%d/%d required ports up", up, of)) {
+		t.Errorf("quiet line %q, want %d/%d", q, up, of)
 	}
 }
