@@ -138,7 +138,7 @@ func Check(ctx context.Context, t target.Target, opt Options) Report {
 	start := time.Now()
 	spec := t.Spec
 	rep := Report{Target: t, Timeout: opt.Timeout, Results: make([]Result, len(spec.Ports)), StrictExtras: opt.StrictExtras}
-	if m := maxConcurrency(); m > 0 && opt.Concurrency > m && opt.Concurrency > len(spec.Ports) && len(spec.Ports) > m {
+	if m := maxConcurrency(); m > 0 && min(opt.Concurrency, len(spec.Ports)) > m {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("at most %d dials at once, not %d: the open-file limit (ulimit -n) leaves no more descriptors", m, opt.Concurrency))
 		opt.Concurrency = m
 	}
