@@ -405,11 +405,14 @@ func TestConcurrencyWithinTheOpenFileLimit(t *testing.T) {
 		_, p, _ := net.SplitHostPort(addr)
 		ports = append(ports, p+"=http")
 	}
-	cmd := exec.Command("sh", "-c", `ulimit -n 256 && exec "$0" "$@"`, bin, "check", "--ports", strings.Join(ports, ","), "--concurrency", "4096", "--timeout", "5s")
-	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(string(out), "too many open files") ||
-		!strings.Contains(string(out), "at most 192 dials at once, not 4096: the open-file limit") {
-		t.Errorf("exit %d (%v):\n%.3000s", code, err, out)
+	// More dials than ports, and fewer than ports: both past the limit.
+	for _, concurrency := range []string{"4096", "300"} {
+		cmd := exec.Command("sh", "-c", `ulimit -n 256 && exec "$0" "$@"`, bin, "check", "--ports", strings.Join(ports, ","), "--concurrency", concurrency, "--timeout", "5s")
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(string(out), "too many open files") ||
+			!strings.Contains(string(out), "at most 192 dials at once, not "+concurrency+": the open-file limit") {
+			t.Errorf("--concurrency %s: exit %d (%v):\n%.3000s", concurrency, code, err, out)
+		}
 	}
 }
 
