@@ -92,6 +92,14 @@ func (p JUnitProperty) MarshalXML(e *xml.Encoder, start xml.StartElement) error 
 // an optional port that is not open, or one that is off, is <skipped>), the
 // random-port kinds and the offset as properties.
 func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
+	suite := checkSuite(rep, opt)
+	return writeSuites(w, junitSuites{Name: "carbonprobe", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Time: suite.Time, Suites: []junitSuite{suite}})
+}
+
+// checkSuite is a check's test suite: a case per port, per readiness or
+// liveness signal, per problem of no port, and the caller's own.
+func checkSuite(rep probe.Report, opt JUnitOptions) junitSuite {
 	class := "carbonprobe." + rep.Target.Spec.Profile
 	suite := junitSuite{
 		Name:     opt.Suite,
@@ -153,9 +161,7 @@ func CheckJUnit(w io.Writer, rep probe.Report, opt JUnitOptions) error {
 	if ws := rep.Warnings(); len(ws) > 0 {
 		suite.SystemOut = "warnings:\n" + strings.Join(ws, "\n") + "\n"
 	}
-
-	return writeSuites(w, junitSuites{Name: "carbonprobe", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
-		Time: suite.Time, Suites: []junitSuite{suite}})
+	return suite
 }
 
 // writeSuites writes a JUnit document: the XML header, the suites indented.
