@@ -9,7 +9,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"strings"
@@ -62,7 +65,9 @@ func TestPeerTextNeverReachesAReportRaw(t *testing.T) {
 	if err := render.CheckJUnit(&junit, rep, render.JUnitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"text": text.String(), "json": js.String(), "junit": junit.String()} {
+	// JSON and XML escape control characters themselves: what counts is the
+	// strings a reader of the document gets back.
+	for name, out := range map[string]string{"text": text.String(), "json": strings.Join(jsonStrings(t, js.Bytes()), "\n"), "junit": strings.Join(xmlStrings(t, junit.Bytes()), "\n")} {
 		if strings.ContainsAny(out, "\x1b\x07\x0b\r") {
 			t.Errorf("%s: a control character the peer sent reached the report:\n%q", name, out)
 		}
@@ -77,6 +82,58 @@ func TestPeerTextNeverReachesAReportRaw(t *testing.T) {
 	}
 	if !strings.Contains(text.String(), `evil\x1b[2J\x07`) {
 		t.Errorf("the peer's text is not shown escaped:\n%s", text.String())
+	}
+}
+
+// jsonStrings is every string a JSON document holds, decoded.
+func jsonStrings(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			out = append(out, v)
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// xmlStrings is every attribute value and character data of an XML
+// document, decoded.
+func xmlStrings(t *testing.T, doc []byte) []string {
+	t.Helper()
+	var out []string
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			for _, a := range tok.Attr {
+				out = append(out, a.Value)
+			}
+		case xml.CharData:
+			out = append(out, string(tok))
+		}
 	}
 }
 
