@@ -353,16 +353,17 @@ func TestResetAfterAcceptIsBoundEveryTime(t *testing.T) {
 	t.Parallel()
 	p := resetter(t)
 	for _, tc := range []struct {
-		list string
-		opt  Options
+		list, host string
+		opt        Options
 	}{
-		{fmt.Sprint(p), Options{}},                           // the bare connect
-		{fmt.Sprintf("%d=http", p), Options{NoVerify: true}}, // dial only, through the dialer
-		{fmt.Sprintf("%d=http", p), Options{}},               // and a protocol that cannot answer
+		{fmt.Sprint(p), "127.0.0.1", Options{}}, // the bare connect
+		// A name, not an address: the dialer, not the bare connect.
+		{fmt.Sprintf("%d=http", p), "localhost", Options{NoVerify: true}}, // dial only, through the dialer
+		{fmt.Sprintf("%d=http", p), "127.0.0.1", Options{}},               // and a protocol that cannot answer
 	} {
 		states := map[string]int{}
 		for i := 0; i < 50; i++ {
-			rep := Check(context.Background(), adhocList(t, tc.list), tc.opt)
+			rep := Check(context.Background(), on(adhocList(t, tc.list), tc.host), tc.opt)
 			r := rep.Results[0]
 			key := string(r.State)
 			if r.Answer != nil {
