@@ -10,7 +10,9 @@ import (
 )
 
 // Err returns every reason the server is unhealthy, one line each, or nil when
-// it is healthy: every required port answered.
+// it is healthy: every required port up, held by the server and answering
+// its protocol, every required readiness or liveness signal yes, the named
+// server running, and, under --strict-extras, no random port.
 func (r Report) Err() error {
 	var errs *multierror.Error
 	if r.HostErr != "" {
@@ -72,7 +74,7 @@ func (r Report) PortErr(res Result) error {
 	return fmt.Errorf("%s: %s: %s (expected %s)", res.Port.Label(), res.State, res.Detail, expectedText(r, res.Port))
 }
 
-// Healthy reports whether every required port answered.
+// Healthy reports whether Err has nothing to say.
 func (r Report) Healthy() bool { return r.Err() == nil }
 
 // wrongAnswer reports whether the port accepted but the wrong protocol answered.

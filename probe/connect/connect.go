@@ -7,9 +7,10 @@
 // is Unknown, and the caller dials the usual way; only that dial's result
 // then counts.
 //
-// It has two forms. Once uses a socket of its own and closes it, as any
-// client would (wait's re-check of a refusing port). Serial connects port
-// after port on one kept socket, for a check of many ports: see Serial.
+// It has two forms. Serial connects port after port on one kept socket: a
+// check's ports, and wait's re-check of a refusing port. Once uses a socket
+// of its own and closes it, as any client would: Serial's fallback for the
+// one port its kept socket cannot dial.
 //
 // This is the one implementation of the bare connect; probe's quick path and
 // wait's refusal check both use it (Linux only; elsewhere every call is

@@ -43,7 +43,8 @@ func Once(a netip.Addr, port int) Outcome {
 // connect to itself would "succeed"). The socket is closed when no call has
 // come for idleClose, so a long-running process holds no port.
 //
-// Calls are serialised; Serial is meant for one caller dialling many ports.
+// Calls are serialised on one socket per address family, whoever makes
+// them: every check of the process and wait's re-checks share it.
 func Serial(a netip.Addr, port int) Outcome {
 	if !usable(a) {
 		return Unknown

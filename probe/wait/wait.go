@@ -12,9 +12,12 @@
 //   - every port's first dial is a full probe of that port, at a jittered
 //     moment within the first interval, so waiters started together (a
 //     fleet of pods) do not dial in step;
-//   - a port that refuses on a local host is re-checked every Interval by a
-//     non-blocking connect: the kernel answers the SYN with a RST, the server
-//     process never sees it, and it costs a few microseconds;
+//   - the ports that refuse on a local host are re-checked every Interval:
+//     one of them (the sentinel) by a non-blocking connect on a kept socket,
+//     which the kernel answers with a RST (the server process never sees it,
+//     and it costs some tens of microseconds); when the sentinel stops
+//     refusing, the others are checked the same way at once, and a
+//     connection such a check makes is reset;
 //   - a port that times out, fails otherwise, or refuses on a remote host is
 //     re-dialled after Backoff, doubling up to MaxBackoff;
 //   - a port that is up is not dialled again; once every required port is
