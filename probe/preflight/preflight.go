@@ -106,7 +106,7 @@ func (r Report) Free() bool { return r.Err() == nil }
 func Check(ctx context.Context, spec expect.Spec, opt Options) Report {
 	rep := Report{Spec: spec, Bind: bindWords(opt.Bind), Results: make([]Result, len(spec.Ports))}
 	for i, p := range spec.Ports {
-		res := Result{Port: p, State: Skipped, Detail: p.Condition}
+		res := Result{Port: p, State: Skipped, Detail: p.Skipped()}
 		if p.Checked() {
 			res.State, res.Detail = test(p.Proto, opt.Bind, p.Number)
 		}
