@@ -287,6 +287,10 @@ func CheckJSON(w io.Writer, rep probe.Report) error {
 	return writeJSON(w, doc)
 }
 
+// CheckDoc is the check/v1 document of a report for another document to
+// hold (wait/v1's "check"): without a generator, which the outer one names.
+func CheckDoc(rep probe.Report) any { return checkDoc(rep) }
+
 // CheckAllJSON writes the reports of every Carbon server on a host and the
 // ports two of them claim (schema carbonprobe/check-all/v1).
 func CheckAllJSON(w io.Writer, all probe.HostReport) error {

@@ -88,26 +88,22 @@ type jsonExit struct {
 // WriteJSON writes one document of schema carbonprobe/wait/v1: how the wait
 // ended, and under "check" the carbonprobe/check/v1 document of its report.
 func WriteJSON(w io.Writer, r Result) error {
-	var check bytes.Buffer
-	if err := render.CheckJSON(&check, r.Report); err != nil {
-		return err
-	}
 	doc := struct {
-		Schema      string          `json:"schema"`
-		Generator   buildinfo.Info  `json:"generator"`
-		Ready       bool            `json:"ready"`
-		Reason      Reason          `json:"reason"`
-		Detail      string          `json:"detail"`
-		ElapsedMS   float64         `json:"elapsed_ms"`
-		TimeoutMS   float64         `json:"timeout_ms"`
-		Dials       int             `json:"dials"`
-		QuickChecks int             `json:"quick_checks"`
-		Server      *jsonServer     `json:"server"`
-		Restarts    []string        `json:"restarts"`
-		Exit        *jsonExit       `json:"exit"`
-		Check       json.RawMessage `json:"check"`
+		Schema      string         `json:"schema"`
+		Generator   buildinfo.Info `json:"generator"`
+		Ready       bool           `json:"ready"`
+		Reason      Reason         `json:"reason"`
+		Detail      string         `json:"detail"`
+		ElapsedMS   float64        `json:"elapsed_ms"`
+		TimeoutMS   float64        `json:"timeout_ms"`
+		Dials       int            `json:"dials"`
+		QuickChecks int            `json:"quick_checks"`
+		Server      *jsonServer    `json:"server"`
+		Restarts    []string       `json:"restarts"`
+		Exit        *jsonExit      `json:"exit"`
+		Check       any            `json:"check"`
 	}{Schema: Schema, Generator: buildinfo.Get(), Ready: r.Reason == Ready, Reason: r.Reason, Detail: r.Detail, ElapsedMS: ms(r.Elapsed),
-		TimeoutMS: ms(r.Timeout), Dials: r.Dials, QuickChecks: r.Gates, Restarts: r.Restarts, Check: check.Bytes()}
+		TimeoutMS: ms(r.Timeout), Dials: r.Dials, QuickChecks: r.Gates, Restarts: r.Restarts, Check: render.CheckDoc(r.Report)}
 	if doc.Restarts == nil {
 		doc.Restarts = []string{}
 	}
