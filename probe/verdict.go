@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/carbonprobe/carbonprobe/expect"
+	"github.com/carbonprobe/carbonprobe/probe/peek"
 )
 
 // Err returns every reason the server is unhealthy, one line each, or nil when
@@ -87,7 +88,7 @@ func wrongText(res Result) string {
 	switch res.Answer.Seen {
 	case "":
 		return fmt.Sprintf("no answer as %s: %s", want, res.Answer.Detail)
-	case "timeout":
+	case peek.SeenTimeout:
 		return fmt.Sprintf("accepted, but no answer as %s within the deadline (a server still starting, or another program): %s", want, res.Answer.Detail)
 	}
 	return fmt.Sprintf("%s answered, not %s: %s", res.Answer.Seen, want, res.Answer.Detail)
