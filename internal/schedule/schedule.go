@@ -11,6 +11,7 @@ package schedule
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -121,11 +122,7 @@ type View struct {
 func (e *Entry) View() View {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	errs := make(map[string]uint64, len(e.errs))
-	for k, v := range e.errs {
-		errs[k] = v
-	}
-	return View{Key: e.key, At: e.at, Kind: e.kind, Last: e.last, Checks: e.checks, Errs: errs}
+	return View{Key: e.key, At: e.at, Kind: e.kind, Last: e.last, Checks: e.checks, Errs: maps.Clone(e.errs)}
 }
 
 // fleetTarget is the entry as a fleet report's target.
@@ -186,7 +183,9 @@ func (s *Scheduler) Apply(f *fleet.File) {
 		old, ok := s.entries[key]
 		switch {
 		case ok && old.kind == KindFile && old.set == t.Settings:
-			old.at = t.At
+			old.mu.Lock()
+			old.at = t.At // the line moved: the checks running read it under the lock
+			old.mu.Unlock()
 			continue
 		case ok:
 			if old.cancel != nil {
@@ -195,7 +194,10 @@ func (s *Scheduler) Apply(f *fleet.File) {
 		}
 		e := newEntry(key, t.At, KindFile, t.Selector, t.Settings)
 		if ok {
-			e.last, e.checks, e.errs = old.last, old.checks, old.errs
+			// A copy: the old entry's cancelled check may still count into its own.
+			old.mu.Lock()
+			e.last, e.checks, e.errs = old.last, old.checks, maps.Clone(old.errs)
+			old.mu.Unlock()
 		}
 		s.entries[key] = e
 		s.start(e)
@@ -272,7 +274,10 @@ func (s *Scheduler) checkSelector(e *Entry) func(context.Context) Result {
 		ctx, cancel := context.WithTimeout(ctx, e.set.Options().Deadline+resolveSlack)
 		defer cancel()
 		began := time.Now()
-		t, err := target.Resolve(ctx, e.sel.Request(e.at, s.getenv))
+		e.mu.Lock()
+		at := e.at
+		e.mu.Unlock()
+		t, err := target.Resolve(ctx, e.sel.Request(at, s.getenv))
 		if err != nil {
 			return Result{Err: err, Stage: "resolve", At: time.Now(), Took: time.Since(began)}
 		}
