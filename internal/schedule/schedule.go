@@ -298,11 +298,15 @@ func (s *Scheduler) checkTarget(ctx context.Context, t target.Target, set fleet.
 	return r
 }
 
+// LocalHomeKey is the key of the server of that home that local: all
+// found, as /probe?carbon_home= asks for it.
+func LocalHomeKey(home string) string { return "local home=" + home }
+
 // localKey names a server that local: all found: by its home, which stays
 // the same across restarts; by its pid only when its home is not known.
 func localKey(t target.Target) (key, home string) {
 	if s := t.Server; s != nil && s.Home != "" {
-		return "local home=" + s.Home, s.Home
+		return LocalHomeKey(s.Home), s.Home
 	}
 	if s := t.Server; s != nil {
 		return "local pid=" + strconv.Itoa(s.PID), ""

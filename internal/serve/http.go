@@ -121,8 +121,8 @@ func (h *handlers) probe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := h.sched.Lookup(sel.Key())
-	if e == nil && sel.CarbonHome != "" && sel.Profile == "" && sel.Offset == "" {
-		e = h.sched.Lookup("local home=" + sel.CarbonHome) // a server local: all found
+	if e == nil && sel.CarbonHome != "" && sel.Profile == "" && sel.Offset == "" && sel.Ports == "" {
+		e = h.sched.Lookup(schedule.LocalHomeKey(sel.CarbonHome)) // a server local: all found
 	}
 	var res *schedule.Result
 	switch {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/carbonprobe/carbonprobe/internal/exporter"
 	"io"
 	"net"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/carbonprobe/carbonprobe/internal/carbonlike"
+	"github.com/carbonprobe/carbonprobe/internal/exporter"
 	"github.com/carbonprobe/carbonprobe/internal/testnet"
 )
 
@@ -390,6 +390,15 @@ func TestLocalAllFollowsServers(t *testing.T) {
 		o, _ := value(mfs, "carbonprobe_offset", map[string]string{"target": key})
 		return h == 1 && o == float64(srv.Offset), seriesOf(mfs, "carbonprobe_healthy")
 	})
+	// /probe of that home is answered from what local: all found; with
+	// ports of its own it is another target, not in the file.
+	q := "/probe?target=127.0.0.1&carbon_home=" + url.QueryEscape(srv.Home)
+	if code, body := get(t, x.url+q); code != http.StatusOK || !strings.Contains(body, "carbonprobe_healthy") {
+		t.Errorf("%s: %d\n%s", q, code, body)
+	}
+	if code, _ := get(t, x.url+q+"&ports=9"); code != http.StatusForbidden {
+		t.Errorf("%s&ports=9: %d, want 403: not the server local: all found", q, code)
+	}
 	srv.Stop()
 	eventually(t, 20*time.Second, "the stopped server reported down", func() (bool, string) {
 		_, body := get(t, x.url+"/metrics")
